@@ -1,0 +1,112 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Sector(models.Model):
+    """A service sector (police, housing, ...). Seeded by a data migration; codes are stable."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    ordering = models.PositiveSmallIntegerField(_("ordering"), default=0)
+
+    class Meta:
+        ordering = ["ordering", "name"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+    def __str__(self):
+        return self.name
+
+
+class Agency(models.Model):
+    """An organisation that sits at one or more tables (e.g. a police service)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="agencies", verbose_name=_("sector")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self):
+        return self.short_name or self.name
+
+
+class Table(models.Model):
+    """One community's Situation Table. Every query in the product is scoped by table."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    code = models.CharField(
+        _("code"),
+        max_length=8,
+        unique=True,
+        help_text=_("Short prefix for situation numbers, e.g. NST for NST-2026-0042."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    agencies = models.ManyToManyField(
+        Agency, related_name="tables", blank=True, verbose_name=_("member agencies")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("table")
+        verbose_name_plural = _("tables")
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    CHAIR = "chair", _("Chair")
+    COORDINATOR = "coordinator", _("Coordinator")
+    REPRESENTATIVE = "representative", _("Agency representative")
+    PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
+
+
+class Membership(models.Model):
+    """A user's seat at one table, on behalf of one agency, with one role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    table = models.ForeignKey(
+        Table, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("table")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("agency")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["table__name", "role", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "table"], name="one_membership_per_table"),
+        ]
+        indexes = [models.Index(fields=["table", "agency", "is_active"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.agency}) @ {self.table}"
+
+    def clean(self):
+        if (
+            self.table_id
+            and self.agency_id
+            and not self.table.agencies.filter(pk=self.agency_id).exists()
+        ):
+            raise ValidationError({"agency": _("This agency is not a member of the table.")})

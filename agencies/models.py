@@ -36,7 +36,7 @@ class Agency(models.Model):
         verbose_name_plural = _("agencies")
 
     def __str__(self):
-        return self.short_name or self.name
+        return self.name
 
 
 class Table(models.Model):

@@ -89,4 +89,4 @@ def test_demo_second_table_is_isolated(client, db, username):
     user = get_user_model().objects.get(username=username)
     client.force_login(user)
     northside = Table.objects.get(code="NST")
-    assert client.get(reverse("table-detail", args=[northside.pk])).status_code == 404
+    assert client.get(reverse("table-members", args=[northside.pk])).status_code == 404

@@ -51,7 +51,7 @@ def test_inactive_membership_gives_no_access(cast):
 
 def test_table_page_shows_members_to_a_member(client, cast):
     client.force_login(cast.rep_police)
-    response = client.get(reverse("table-detail", args=[cast.table.pk]))
+    response = client.get(reverse("table-members", args=[cast.table.pk]))
     assert response.status_code == 200
     assert b"Test Housing" in response.content
 
@@ -59,7 +59,7 @@ def test_table_page_shows_members_to_a_member(client, cast):
 @pytest.mark.parametrize("who", ["outsider", "nobody"])
 def test_non_member_gets_404_for_table_page(client, cast, who):
     client.force_login(getattr(cast, who))
-    response = client.get(reverse("table-detail", args=[cast.table.pk]))
+    response = client.get(reverse("table-members", args=[cast.table.pk]))
     assert response.status_code == 404
     assert b"Northside Test Table" not in response.content
 
@@ -70,7 +70,7 @@ def test_unknown_table_id_is_404(client, cast):
 
 
 def test_anonymous_user_is_sent_to_login(client, cast):
-    response = client.get(reverse("table-detail", args=[cast.table.pk]))
+    response = client.get(reverse("table-members", args=[cast.table.pk]))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 

@@ -1,0 +1,222 @@
+"""Reads, already scoped to what the acting member may see.
+
+Views, the API and exports start from these. A member of another table gets 404 (never 403), so
+nobody learns that a record exists.
+"""
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from agencies.permissions import Capability, TableAccess
+
+from .models import (
+    ACTIVE_AER_STATUSES,
+    AgendaItem,
+    AgendaSection,
+    Attendance,
+    Decision,
+    Meeting,
+    RiskCategory,
+    RiskFactor,
+    Situation,
+    Status,
+    StatusChange,
+    Task,
+)
+
+
+def situations_visible_to(access: TableAccess):
+    """All de-identified situations of the member's table (none without the capability)."""
+    if not access.can(Capability.VIEW_SITUATIONS):
+        return Situation.objects.none()
+    return Situation.objects.filter(table=access.table)
+
+
+def situation_list(access: TableAccess, *, status: str = "", mine: bool = False, q: str = ""):
+    """The situation list page: a constant number of queries whatever the history."""
+    qs = situations_visible_to(access).select_related("originating_agency", "lead_agency")
+    if status == "open":
+        qs = qs.filter(status__in=[Status.DRAFT, Status.PRESENTED, *ACTIVE_AER_STATUSES])
+    elif status:
+        qs = qs.filter(status=status)
+    if mine:
+        qs = qs.filter(originating_agency=access.agency)
+    if q:
+        qs = qs.filter(number__icontains=q.strip())
+    return qs.prefetch_related(
+        Prefetch(
+            "risk_factors",
+            queryset=RiskFactor.objects.select_related("category").order_by(
+                "category__ordering", "ordering"
+            ),
+        )
+    ).annotate(open_tasks=Count("tasks", filter=Q(tasks__done_at__isnull=True), distinct=True))
+
+
+def get_situation(access: TableAccess, situation_id) -> Situation:
+    try:
+        return (
+            situations_visible_to(access)
+            .select_related("originating_agency", "lead_agency", "table", "f1_attested_by")
+            .get(pk=int(situation_id))
+        )
+    except (Situation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def situation_detail(access: TableAccess, situation_id) -> Situation:
+    """A situation with everything its detail page shows, loaded in a fixed number of queries."""
+    situation = get_situation(access, situation_id)
+    situation = (
+        Situation.objects.filter(pk=situation.pk)
+        .select_related("originating_agency", "lead_agency", "table", "f1_attested_by")
+        .prefetch_related(
+            Prefetch(
+                "risk_factors",
+                queryset=RiskFactor.objects.select_related("category").order_by(
+                    "category__ordering", "ordering"
+                ),
+            ),
+            "study_flags",
+            "protective_factors",
+            "affected_persons",
+            "assisting_agencies",
+            "f3_agencies",
+            "services_mobilized",
+            Prefetch("tasks", queryset=Task.objects.select_related("owner_agency", "done_by")),
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related("meeting", "decided_by"),
+            ),
+            Prefetch(
+                "status_changes",
+                queryset=StatusChange.objects.select_related("actor", "meeting"),
+            ),
+        )
+        .get()
+    )
+    return situation
+
+
+def may_edit(access: TableAccess, situation: Situation) -> bool:
+    return (
+        access.can(Capability.CREATE_SITUATION)
+        and access.agency.pk == situation.originating_agency_id
+        and situation.status in (Status.DRAFT, Status.PRESENTED)
+    )
+
+
+def risk_taxonomy():
+    """Active categories with their active factors, for the intake form."""
+    return RiskCategory.objects.filter(is_active=True).prefetch_related(
+        Prefetch("factors", queryset=RiskFactor.objects.filter(is_active=True))
+    )
+
+
+# --- Meetings ----------
+
+
+def meetings_visible_to(access: TableAccess):
+    return Meeting.objects.filter(table=access.table)
+
+
+def meeting_list(access: TableAccess):
+    return meetings_visible_to(access).annotate(
+        agenda_size=Count("agenda_items", distinct=True),
+        decisions_count=Count("decisions", distinct=True),
+    )
+
+
+def get_meeting(access: TableAccess, meeting_id) -> Meeting:
+    try:
+        return meetings_visible_to(access).select_related("table").get(pk=int(meeting_id))
+    except (Meeting.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def next_meeting(access: TableAccess) -> Meeting | None:
+    start_of_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        meeting_list(access)
+        .filter(scheduled_at__gte=start_of_today, closed_at__isnull=True)
+        .order_by("scheduled_at")
+        .first()
+    )
+
+
+def agenda(meeting: Meeting) -> list[AgendaItem]:
+    """Returning situations (report-back) first, then new presentations, each with what meeting
+    mode shows — in a fixed number of queries."""
+    items = (
+        AgendaItem.objects.filter(meeting=meeting)
+        .select_related("situation", "situation__originating_agency", "situation__lead_agency")
+        .prefetch_related(
+            Prefetch(
+                "situation__risk_factors",
+                queryset=RiskFactor.objects.select_related("category").order_by(
+                    "category__ordering", "ordering"
+                ),
+            ),
+            "situation__assisting_agencies",
+            "situation__f3_agencies",
+            "situation__affected_persons",
+            "situation__study_flags",
+            "situation__protective_factors",
+            Prefetch(
+                "situation__tasks",
+                queryset=Task.objects.select_related("owner_agency").order_by("due_date", "id"),
+            ),
+            Prefetch(
+                "situation__decisions",
+                queryset=Decision.objects.select_related("meeting").order_by("decided_at", "id"),
+            ),
+        )
+    )
+    order = {AgendaSection.RETURNING: 0, AgendaSection.NEW: 1}
+    return sorted(items, key=lambda i: (order[i.section], i.position, i.pk))
+
+
+def attendance_for(meeting: Meeting):
+    """Every member agency of the table with its attendance at this meeting (or None)."""
+    records = {a.agency_id: a for a in Attendance.objects.filter(meeting=meeting)}
+    agencies = meeting.table.agencies.select_related("sector").order_by("name")
+    return [(agency, records.get(agency.pk)) for agency in agencies]
+
+
+def agenda_candidates(access: TableAccess, meeting: Meeting):
+    """Situations that could be added to this agenda (not on it yet)."""
+    return (
+        situations_visible_to(access)
+        .filter(status__in=[Status.PRESENTED, *ACTIVE_AER_STATUSES])
+        .exclude(agenda_items__meeting=meeting)
+        .select_related("originating_agency")
+        .order_by("created_at")
+    )
+
+
+# --- Tasks ----------
+
+
+def tasks_visible_to(access: TableAccess):
+    if not access.can(Capability.VIEW_SITUATIONS):
+        return Task.objects.none()
+    return Task.objects.filter(situation__table=access.table)
+
+
+def agency_tasks(access: TableAccess, *, include_done: bool = False):
+    qs = (
+        tasks_visible_to(access)
+        .filter(owner_agency=access.agency)
+        .select_related("situation", "owner_agency", "done_by")
+    )
+    if not include_done:
+        qs = qs.filter(done_at__isnull=True)
+    return qs.order_by("done_at", "due_date", "id")
+
+
+def get_task(access: TableAccess, task_id) -> Task:
+    try:
+        return tasks_visible_to(access).select_related("situation").get(pk=int(task_id))
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

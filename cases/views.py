@@ -1,0 +1,473 @@
+"""Browser UI for situations, meetings (meeting mode) and tasks.
+
+Views parse input, call one service or selector, render. Access: ``table_view`` gives 404 to
+non-members and 403 to members without the capability; services check again.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies.permissions import Capability, table_view
+
+from . import selectors, services
+from .forms import (
+    AffectedPersonFormSet,
+    ConcludeForm,
+    Filter2Form,
+    Filter3Form,
+    MeetingForm,
+    PlanForm,
+    ReasonForm,
+    ReportBackForm,
+    SituationForm,
+    TaskForm,
+    affected_persons_from,
+    run_service,
+)
+from .models import AgendaSection, Status
+
+# --- Table overview ----------
+
+
+@table_view(Capability.VIEW_TABLE)
+def table_overview(request, access):
+    situations = selectors.situations_visible_to(access)
+    counts = dict(situations.values_list("status").annotate(n=Count("id")).order_by())
+    context = {
+        "access": access,
+        "next_meeting": selectors.next_meeting(access),
+        "counts": {s: counts.get(s, 0) for s in Status.values},
+        "my_situations": selectors.situation_list(access, status="open", mine=True)[:8],
+        "my_tasks": selectors.agency_tasks(access)[:8],
+    }
+    return render(request, "cases/table_overview.html", context)
+
+
+# --- Situations ----------
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def situation_list(request, access):
+    status = request.GET.get("status", "")
+    if status not in ("", "open", *Status.values):
+        status = ""
+    mine = request.GET.get("mine") == "1"
+    q = request.GET.get("q", "")[:40]
+    situations = selectors.situation_list(access, status=status, mine=mine, q=q)[:200]
+    context = {
+        "access": access,
+        "situations": situations,
+        "status": status,
+        "mine": mine,
+        "q": q,
+        "statuses": Status.choices,
+    }
+    return render(request, "cases/situation_list.html", context)
+
+
+def _situation_form_context(access, form, formset, situation=None):
+    return {
+        "access": access,
+        "form": form,
+        "formset": formset,
+        "situation": situation,
+        "taxonomy": selectors.risk_taxonomy(),
+        "selected_factors": {str(v) for v in (form["risk_factors"].value() or [])},
+    }
+
+
+@table_view(Capability.CREATE_SITUATION)
+def situation_create(request, access):
+    form = SituationForm(request.POST or None)
+    formset = AffectedPersonFormSet(request.POST or None, prefix="affected")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        situation = run_service(
+            form,
+            services.create_situation,
+            actor=request.user,
+            table=access.table,
+            affected_persons=affected_persons_from(formset),
+            **form.cleaned_data,
+        )
+        if situation:
+            messages.success(
+                request,
+                _(
+                    "Situation %(number)s saved as a draft. Attest Filter 1 when your agency has "
+                    "exhausted its own means."
+                )
+                % {"number": situation.number},
+            )
+            return redirect("situation-detail", access.table.pk, situation.pk)
+    return render(
+        request, "cases/situation_form.html", _situation_form_context(access, form, formset)
+    )
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def situation_edit(request, access, situation_id):
+    situation = selectors.get_situation(access, situation_id)
+    if situation.originating_agency_id != access.agency.pk or not access.can(
+        Capability.CREATE_SITUATION
+    ):
+        raise PermissionDenied
+    if not selectors.may_edit(access, situation):
+        messages.error(
+            request,
+            _("A situation that is %(status)s can no longer be edited.")
+            % {"status": situation.get_status_display()},
+        )
+        return redirect("situation-detail", access.table.pk, situation.pk)
+    initial = {
+        "subject_type": situation.subject_type,
+        "age_group": situation.age_group,
+        "gender": situation.gender,
+        "narrative": situation.narrative,
+        "risk_factors": list(situation.risk_factors.values_list("pk", flat=True)),
+        "study_flags": list(situation.study_flags.values_list("pk", flat=True)),
+        "protective_factors": list(situation.protective_factors.values_list("pk", flat=True)),
+    }
+    affected = list(situation.affected_persons.values("relationship", "age_group", "count"))
+    form = SituationForm(request.POST or None, initial=initial)
+    formset = AffectedPersonFormSet(request.POST or None, prefix="affected", initial=affected)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        updated = run_service(
+            form,
+            services.update_situation,
+            actor=request.user,
+            situation=situation,
+            affected_persons=affected_persons_from(formset),
+            **form.cleaned_data,
+        )
+        if updated:
+            messages.success(request, _("Situation %(number)s updated.") % {"number": updated})
+            return redirect("situation-detail", access.table.pk, situation.pk)
+    return render(
+        request,
+        "cases/situation_form.html",
+        _situation_form_context(access, form, formset, situation),
+    )
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def situation_detail(request, access, situation_id):
+    situation = selectors.situation_detail(access, situation_id)
+    context = {
+        "access": access,
+        "situation": situation,
+        "may_edit": selectors.may_edit(access, situation),
+        "is_originator": situation.originating_agency_id == access.agency.pk,
+        "withdraw_form": ReasonForm(),
+        "detail_extras": [hook(request, access, situation) for hook in DETAIL_HOOKS],
+    }
+    return render(request, "cases/situation_detail.html", context)
+
+
+# Other apps (consent) contribute panels to the situation page: callables returning HTML.
+DETAIL_HOOKS: list = []
+
+
+@require_POST
+@table_view(Capability.CREATE_SITUATION)
+def situation_attest(request, access, situation_id):
+    situation = selectors.get_situation(access, situation_id)
+    try:
+        services.attest_filter1(actor=request.user, situation=situation)
+        messages.success(
+            request,
+            _("Filter 1 attested: %(number)s can go on the next agenda.")
+            % {"number": situation.number},
+        )
+    except services.InvalidTransition as exc:
+        messages.error(request, exc.message)
+    return redirect("situation-detail", access.table.pk, situation.pk)
+
+
+@require_POST
+@table_view(Capability.VIEW_SITUATIONS)
+def situation_withdraw(request, access, situation_id):
+    situation = selectors.get_situation(access, situation_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for withdrawing."))
+    else:
+        try:
+            services.withdraw_situation(
+                actor=request.user, situation=situation, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Situation withdrawn."))
+        except services.InvalidTransition as exc:
+            messages.error(request, exc.message)
+    return redirect("situation-detail", access.table.pk, situation.pk)
+
+
+# --- Tasks ----------
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def task_list(request, access):
+    show_done = request.GET.get("done") == "1"
+    tasks = selectors.agency_tasks(access, include_done=show_done)[:300]
+    return render(
+        request,
+        "cases/task_list.html",
+        {"access": access, "tasks": tasks, "show_done": show_done},
+    )
+
+
+@require_POST
+@table_view(Capability.VIEW_SITUATIONS)
+def task_complete(request, access, task_id):
+    task = selectors.get_task(access, task_id)
+    try:
+        task = services.complete_task(actor=request.user, task=task)
+    except services.InvalidTransition as exc:
+        messages.error(request, exc.message)
+    if request.htmx:
+        return render(request, "cases/partials/task_row.html", {"access": access, "task": task})
+    next_url = request.POST.get("next", "")
+    if next_url.startswith(f"/tables/{access.table.pk}/"):
+        return redirect(next_url)
+    return redirect("task-list", access.table.pk)
+
+
+# --- Meetings ----------
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def meeting_list(request, access):
+    meetings = selectors.meeting_list(access).order_by("-scheduled_at")[:100]
+    return render(request, "cases/meeting_list.html", {"access": access, "meetings": meetings})
+
+
+@table_view(Capability.MANAGE_MEETINGS)
+def meeting_create(request, access):
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        meeting = run_service(
+            form,
+            services.create_meeting,
+            actor=request.user,
+            table=access.table,
+            **form.cleaned_data,
+        )
+        if meeting:
+            added = services.fill_agenda(actor=request.user, meeting=meeting)
+            messages.success(
+                request, _("Meeting created with %(n)s situations on the agenda.") % {"n": added}
+            )
+            return redirect("meeting-detail", access.table.pk, meeting.pk)
+    return render(request, "cases/meeting_form.html", {"access": access, "form": form})
+
+
+@table_view(Capability.MANAGE_MEETINGS)
+def meeting_edit(request, access, meeting_id):
+    meeting = selectors.get_meeting(access, meeting_id)
+    form = MeetingForm(request.POST or None, instance=meeting)
+    if request.method == "POST" and form.is_valid():
+        updated = run_service(
+            form,
+            services.update_meeting,
+            actor=request.user,
+            meeting=meeting,
+            **form.cleaned_data,
+        )
+        if updated:
+            messages.success(request, _("Meeting updated."))
+            return redirect("meeting-detail", access.table.pk, meeting.pk)
+    return render(
+        request, "cases/meeting_form.html", {"access": access, "form": form, "meeting": meeting}
+    )
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def meeting_detail(request, access, meeting_id):
+    meeting = selectors.get_meeting(access, meeting_id)
+    context = {
+        "access": access,
+        "meeting": meeting,
+        "agenda": selectors.agenda(meeting),
+        "attendance": selectors.attendance_for(meeting),
+        "candidates": (
+            selectors.agenda_candidates(access, meeting)
+            if access.can(Capability.MANAGE_MEETINGS)
+            else []
+        ),
+    }
+    return render(request, "cases/meeting_detail.html", context)
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEETINGS)
+def meeting_agenda_change(request, access, meeting_id):
+    meeting = selectors.get_meeting(access, meeting_id)
+    action = request.POST.get("action")
+    try:
+        if action == "fill":
+            added = services.fill_agenda(actor=request.user, meeting=meeting)
+            messages.success(request, _("%(n)s situations added.") % {"n": added})
+        elif action in ("add", "remove"):
+            situation = selectors.get_situation(access, request.POST.get("situation"))
+            if action == "add":
+                services.add_to_agenda(actor=request.user, meeting=meeting, situation=situation)
+            else:
+                item = meeting.agenda_items.filter(situation=situation).first()
+                if item:
+                    services.remove_from_agenda(actor=request.user, item=item)
+        elif action in ("start", "close"):
+            service = services.start_meeting if action == "start" else services.close_meeting
+            service(actor=request.user, meeting=meeting)
+            if action == "start":
+                return redirect("meeting-mode", access.table.pk, meeting.pk)
+        else:
+            messages.error(request, _("Unknown action."))
+    except services.InvalidTransition as exc:
+        messages.error(request, exc.message)
+    return redirect("meeting-detail", access.table.pk, meeting.pk)
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEETINGS)
+def meeting_attendance(request, access, meeting_id, agency_id):
+    meeting = selectors.get_meeting(access, meeting_id)
+    agency = access.table.agencies.filter(pk=agency_id).first()
+    if agency is None:
+        messages.error(request, _("This agency does not sit at this table."))
+        return redirect("meeting-detail", access.table.pk, meeting.pk)
+    present = request.POST.get("present") == "1"
+    record = services.record_attendance(
+        actor=request.user, meeting=meeting, agency=agency, present=present
+    )
+    if request.htmx:
+        return render(
+            request,
+            "cases/partials/attendance_row.html",
+            {"access": access, "meeting": meeting, "agency": agency, "record": record},
+        )
+    return redirect(
+        request.POST.get("next") or reverse("meeting-detail", args=[access.table.pk, meeting.pk])
+    )
+
+
+# --- Meeting mode ----------
+
+MEETING_ACTIONS = {
+    "f2": (Filter2Form, Capability.RECORD_DECISIONS),
+    "f3": (Filter3Form, Capability.DISCLOSE),
+    "plan": (PlanForm, Capability.RECORD_DECISIONS),
+    "task": (TaskForm, Capability.RECORD_DECISIONS),
+    "report": (ReportBackForm, Capability.RECORD_DECISIONS),
+    "conclude": (ConcludeForm, Capability.RECORD_DECISIONS),
+}
+
+
+def _action_form(name, table, data=None):
+    form_class, _cap = MEETING_ACTIONS[name]
+    kwargs = {"table": table} if hasattr(form_class, "agency_fields") else {}
+    return form_class(data, prefix=name, **kwargs)
+
+
+def _forms_for(situation, table, bound=None):
+    """The decision forms meeting mode offers for a situation in its current state."""
+    names = {
+        Status.PRESENTED: ["f2"],
+        Status.ACCEPTED: ["f3"],
+        Status.INTERVENTION: ["plan", "task", "report", "conclude"],
+    }.get(situation.status, [])
+    forms = {name: _action_form(name, table) for name in names}
+    if bound is not None:
+        forms[bound.prefix] = bound
+    if "plan" in forms and not forms["plan"].is_bound and situation.lead_agency_id:
+        forms["plan"].initial = {
+            "lead_agency": situation.lead_agency_id,
+            "assisting_agencies": [a.pk for a in situation.assisting_agencies.all()],
+        }
+    return forms
+
+
+def _meeting_mode_context(access, meeting, item_id=None, bound=None):
+    items = selectors.agenda(meeting)
+    current = next((i for i in items if str(i.pk) == str(item_id)), None) or (
+        items[0] if items else None
+    )
+    index = items.index(current) if current else -1
+    return {
+        "access": access,
+        "meeting": meeting,
+        "items": items,
+        "returning": [i for i in items if i.section == AgendaSection.RETURNING],
+        "new": [i for i in items if i.section == AgendaSection.NEW],
+        "current": current,
+        "position": index + 1,
+        "next_item": items[index + 1] if current and index + 1 < len(items) else None,
+        "previous_item": items[index - 1] if current and index > 0 else None,
+        "forms": _forms_for(current.situation, access.table, bound) if current else {},
+        "attendance": selectors.attendance_for(meeting),
+    }
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def meeting_mode(request, access, meeting_id):
+    meeting = selectors.get_meeting(access, meeting_id)
+    context = _meeting_mode_context(access, meeting, request.GET.get("item"))
+    template = (
+        "cases/partials/meeting_item.html"
+        if request.htmx and not request.htmx.boosted
+        else "cases/meeting_mode.html"
+    )
+    return render(request, template, context)
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def meeting_action(request, access, meeting_id, item_id, action):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if action not in MEETING_ACTIONS:
+        raise Http404
+    access.require(MEETING_ACTIONS[action][1])
+    meeting = selectors.get_meeting(access, meeting_id)
+    item = meeting.agenda_items.filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    situation = selectors.get_situation(access, item.situation_id)
+    form = _action_form(action, access.table, request.POST)
+    ok = form.is_valid() and _perform(action, form, request.user, situation, meeting)
+    if ok:
+        messages.success(request, _("Recorded for %(number)s.") % {"number": situation.number})
+        if not request.htmx:
+            return redirect(
+                f"{reverse('meeting-mode', args=[access.table.pk, meeting.pk])}?item={item.pk}"
+            )
+    context = _meeting_mode_context(access, meeting, item.pk, bound=None if ok else form)
+    template = "cases/partials/meeting_item.html" if request.htmx else "cases/meeting_mode.html"
+    return render(request, template, context, status=200 if ok or request.htmx else 400)
+
+
+def _perform(action, form, actor, situation, meeting) -> bool:
+    data = form.cleaned_data
+    common = {"actor": actor, "situation": situation, "meeting": meeting}
+    if action == "f2":
+        call = {
+            "service": services.record_filter2_decision,
+            "disposition": data["disposition"],
+            "reason": data["reason"],
+            "aer_elements": form.aer_elements(),
+        }
+    elif action == "f3":
+        call = {"service": services.record_filter3, "agencies": data["agencies"]}
+    elif action == "plan":
+        call = {"service": services.plan_intervention, **data}
+    elif action == "task":
+        call = {"service": services.add_task, **data}
+    elif action == "report":
+        call = {"service": services.record_report_back, **data}
+    else:
+        call = {"service": services.conclude_situation, **data}
+    service = call.pop("service")
+    return run_service(form, service, **common, **call) is not None

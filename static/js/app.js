@@ -1,0 +1,67 @@
+/* Situation Table: small progressive enhancements. Everything works without JavaScript. */
+(function () {
+  "use strict";
+
+  // Filter a list of checkboxes (risk factors) by a search box.
+  function initFilters(root) {
+    root.querySelectorAll("[data-filter-target]").forEach(function (input) {
+      var target = document.querySelector(input.getAttribute("data-filter-target"));
+      if (!target) return;
+      input.addEventListener("input", function () {
+        var q = input.value.trim().toLowerCase();
+        target.querySelectorAll("[data-filter-group]").forEach(function (group) {
+          var legend = (group.querySelector("legend") || {}).textContent || "";
+          var groupMatch = legend.toLowerCase().indexOf(q) !== -1;
+          var any = false;
+          group.querySelectorAll("[data-filter-item]").forEach(function (item) {
+            var show = !q || groupMatch || item.textContent.toLowerCase().indexOf(q) !== -1;
+            item.hidden = !show;
+            any = any || show;
+          });
+          group.hidden = !any;
+        });
+      });
+    });
+  }
+
+  // Time spent on the current meeting item.
+  var timerHandle = null;
+  function initTimer(root) {
+    var el = root.querySelector("[data-timer]");
+    if (!el) return;
+    var started = Date.now();
+    if (timerHandle) clearInterval(timerHandle);
+    timerHandle = setInterval(function () {
+      var s = Math.floor((Date.now() - started) / 1000);
+      el.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+    }, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initFilters(document);
+    initTimer(document);
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var panel = document.getElementById("item-panel");
+    if (panel && (event.target === panel || event.target.id === "item-panel")) {
+      initTimer(panel);
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var heading = document.getElementById("item-heading");
+    var active = document.activeElement;
+    // After moving to another item, put keyboard focus on its heading (unless typing in a form).
+    if (heading && (!active || active === document.body || !document.contains(active))) {
+      heading.focus();
+    }
+  });
+
+  // Meeting mode: Alt+N goes to the next agenda item.
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey && (event.key === "n" || event.key === "N")) {
+      var next = document.querySelector("[data-next-item]");
+      if (next) { event.preventDefault(); next.click(); }
+    }
+  });
+})();

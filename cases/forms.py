@@ -81,14 +81,16 @@ class SituationForm(forms.Form):
 
 class AffectedPersonForm(forms.Form):
     relationship = forms.ChoiceField(
-        label=_("Relationship"),
+        label=_("Affected person"),
         choices=[("", "—"), *AffectedRelationship.choices],
         required=False,
     )
     age_group = forms.ChoiceField(
-        label=_("Age group"), choices=[("", "—"), *AgeGroup.choices], required=False
+        label=_("Their ages"), choices=[("", "—"), *AgeGroup.choices], required=False
     )
-    count = forms.IntegerField(label=_("How many"), min_value=1, max_value=20, required=False)
+    count = forms.IntegerField(
+        label=_("How many people"), min_value=1, max_value=20, required=False
+    )
 
     def clean(self):
         data = super().clean()
@@ -228,6 +230,7 @@ class ConcludeForm(forms.Form):
 
 
 class MeetingForm(forms.ModelForm):
+    video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
     scheduled_at = forms.DateTimeField(
         label=_("Date and time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

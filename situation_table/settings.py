@@ -119,7 +119,6 @@ TEMPLATES = [
 ]
 
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Database ----------------------------------------------------------------------------------
 DATABASES = {

@@ -257,6 +257,8 @@ class Situation(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("situation")
         verbose_name_plural = _("situations")
+        # Granted per situation (django-guardian) to the members of agencies named at Filter 3.
+        permissions = [("view_identifying_info", "Can view the identifying information")]
         constraints = [
             models.UniqueConstraint(fields=["table", "number"], name="situation_number_per_table"),
             models.UniqueConstraint(

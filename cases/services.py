@@ -141,11 +141,13 @@ def create_situation(
     validate_deidentified(narrative)
     factors = _validate_risk_factors(risk_factors)
     now = timezone.now()
-    sequence, number = _next_number(table, now.year)
+    # The table's calendar year, not UTC's: 20:00 on 31 December in Toronto is still that year.
+    year = timezone.localtime(now).year
+    sequence, number = _next_number(table, year)
     situation = Situation.objects.create(
         table=table,
         number=number,
-        year=now.year,
+        year=year,
         sequence=sequence,
         originating_agency=access.agency,
         subject_type=subject_type,
@@ -188,7 +190,7 @@ def update_situation(*, actor, situation: Situation, **fields) -> Situation:
         _("A situation that is %(status)s can no longer be edited."),
     )
     if "narrative" in fields:
-        validate_deidentified(fields["narrative"])
+        validate_deidentified(fields["narrative"], situation=situation)
         fields["narrative"] = fields["narrative"].strip()
     many = {
         name: fields.pop(name)
@@ -249,6 +251,7 @@ def withdraw_situation(*, actor, situation: Situation, reason: str) -> Situation
         raise PermissionDenied(_("Only the originating agency or the chair may withdraw this."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for withdrawing.")})
+    validate_deidentified(reason, situation=situation)
     situation = _lock(situation)
     _require_status(
         situation,
@@ -306,6 +309,8 @@ def record_filter2_decision(
         )
     if disposition != F2Disposition.ACCEPTED and not reason.strip():
         raise ValidationError({"reason": _("Give the reason for this decision.")})
+    if reason:
+        validate_deidentified(reason, situation=situation)
 
     situation = _lock(situation)
     _require_status(
@@ -421,7 +426,7 @@ def plan_intervention(
         if a.pk != lead_agency.pk
     ]
     if note:
-        validate_deidentified(note)
+        validate_deidentified(note, situation=situation)
     situation = _lock(situation)
     _require_status(
         situation,
@@ -475,6 +480,8 @@ def add_task(
 ) -> Task:
     """A follow-up task for an agency (the chair, or the lead agency for its own plan)."""
     access = _access(actor, situation.table, Capability.VIEW_SITUATIONS)
+    situation = _lock(situation)
+    # Checked on the locked row: the lead agency may have changed since the caller loaded it.
     if not _may_act_for_lead(access, situation):
         raise PermissionDenied(_("Only the chair or the lead agency may add tasks."))
     _check_meeting(meeting, situation)
@@ -487,7 +494,7 @@ def add_task(
         errors["description"] = _("Describe the task.")
     else:
         try:
-            validate_deidentified(description)
+            validate_deidentified(description, situation=situation)
         except ValidationError as exc:
             errors["description"] = exc.messages[0]
     if due_date is None:
@@ -496,7 +503,6 @@ def add_task(
         errors["due_date"] = _("The due date cannot be in the past.")
     if errors:
         raise ValidationError(errors)
-    situation = _lock(situation)
     _require_status(
         situation,
         ACTIVE_AER_STATUSES,
@@ -526,7 +532,11 @@ def add_task(
 @transaction.atomic
 def complete_task(*, actor, task: Task) -> Task:
     """A member of the owner agency (or the chair) marks a task done."""
-    task = Task.objects.select_for_update().select_related("situation__table").get(pk=task.pk)
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("situation__table")
+        .get(pk=task.pk)
+    )
     access = _access(actor, task.situation.table, Capability.VIEW_SITUATIONS)
     own = access.can(Capability.UPDATE_OWN_TASKS) and access.agency.pk == task.owner_agency_id
     if not (own or access.can(Capability.RECORD_DECISIONS)):
@@ -557,15 +567,16 @@ def record_report_back(
 ) -> Situation:
     """The lead agency reports back (at the next meeting) on the intervention."""
     access = _access(actor, situation.table, Capability.VIEW_SITUATIONS)
+    situation = _lock(situation)
+    # Checked on the locked row: the lead agency may have changed since the caller loaded it.
     if not _may_act_for_lead(access, situation):
         raise PermissionDenied(_("Only the chair or the lead agency may report back."))
     _check_meeting(meeting, situation)
     if not (note or "").strip():
         raise ValidationError({"note": _("Write what happened since the last meeting.")})
-    validate_deidentified(note)
+    validate_deidentified(note, situation=situation)
     if first_intervention_at and first_intervention_at > timezone.now():
         raise ValidationError({"first_intervention_at": _("This date is in the future.")})
-    situation = _lock(situation)
     _require_status(
         situation,
         [Status.INTERVENTION],
@@ -611,7 +622,7 @@ def conclude_situation(
     if reason not in ConclusionReason.values:
         raise ValidationError({"reason": _("Choose a conclusion reason.")})
     if note:
-        validate_deidentified(note)
+        validate_deidentified(note, situation=situation)
     situation = _lock(situation)
     _require_status(
         situation,
@@ -771,6 +782,8 @@ def fill_agenda(*, actor, meeting: Meeting) -> int:
 @transaction.atomic
 def record_attendance(*, actor, meeting: Meeting, agency: Agency, present: bool) -> Attendance:
     _access(actor, meeting.table, Capability.MANAGE_MEETINGS)
+    if meeting.closed_at:
+        raise InvalidTransition(_("This meeting is closed."))
     _table_agencies(meeting.table, [agency], "agency")
     attendance, _created = Attendance.objects.update_or_create(
         meeting=meeting, agency=agency, defaults={"present": present, "recorded_by": actor}

@@ -1,1 +1,234 @@
-from django.db import models  # noqa: F401
+"""Identifying information (encrypted), Filter 3 disclosures, consent, access logs, audit chain.
+
+Nothing here holds identifying information in plaintext: ``IdentifyingInfo.ciphertext`` is a Fernet
+token, ``blind_index`` an HMAC. Consent records describe *who* consented by role, not by name.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Table
+from cases.models import Situation
+
+from . import crypto
+
+
+class IdentifierField(models.TextChoices):
+    GIVEN_NAME = "given_name", _("Given name")
+    FAMILY_NAME = "family_name", _("Family name")
+    FAMILY_INITIAL = "family_initial", _("Family name initial")
+    DATE_OF_BIRTH = "date_of_birth", _("Date of birth")
+    AGE = "age", _("Age")
+    ADDRESS = "address", _("Address")
+    PHONE = "phone", _("Phone")
+
+
+DEFAULT_SHARED_FIELDS = ["given_name", "family_name", "date_of_birth", "address"]
+
+
+def default_shared_fields():
+    return list(DEFAULT_SHARED_FIELDS)
+
+
+class DisclosurePolicy(models.Model):
+    """Which identifiers a table shares at Filter 3 (some share name, date of birth and address;
+    some only a first name and last initial)."""
+
+    table = models.OneToOneField(Table, on_delete=models.CASCADE, related_name="disclosure_policy")
+    shared_fields = models.JSONField(
+        _("identifiers shared at Filter 3"), default=default_shared_fields
+    )
+    retention_days = models.PositiveSmallIntegerField(
+        _("days identifying information is kept after conclusion"), default=30
+    )
+
+    class Meta:
+        verbose_name = _("disclosure policy")
+        verbose_name_plural = _("disclosure policies")
+
+    def __str__(self):
+        return f"{self.table}: {', '.join(self.shared_fields)}"
+
+
+class IdentifyingInfo(models.Model):
+    """One person in a situation. Entered by the originating agency; encrypted at rest."""
+
+    situation = models.ForeignKey(
+        Situation, on_delete=models.CASCADE, related_name="identifying_info"
+    )
+    ciphertext = models.TextField()
+    key_id = models.CharField(max_length=12, db_index=True)
+    blind_index = models.CharField(max_length=64, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("identifying information")
+        verbose_name_plural = _("identifying information")
+
+    def __str__(self):
+        return f"Identifying information #{self.pk} of situation {self.situation_id}"
+
+    def decrypt(self) -> dict:
+        """The person's fields; raises crypto.DecryptionError for a wrong-key row."""
+        return crypto.decrypt_json(self.ciphertext)
+
+    def encrypt(self, data: dict) -> None:
+        clean = {k: (v or "").strip() for k, v in data.items()}
+        self.ciphertext = crypto.encrypt_json(clean)
+        self.key_id = crypto.key_fingerprint()
+        self.blind_index = crypto.blind_index(
+            clean.get("given_name", ""),
+            clean.get("family_name", ""),
+            clean.get("date_of_birth", ""),
+        )
+
+
+class ConsentKind(models.TextChoices):
+    SERVICES = "services", _("Consent to services")
+    DISCLOSURE = "disclosure", _("Consent to disclose to other agencies")
+
+
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "written", _("Written")
+    VERBAL = "verbal", _("Verbal")
+
+
+class ConsentGivenBy(models.TextChoices):
+    SUBJECT = "subject", _("The person themself")
+    PARENT = "parent", _("Parent or guardian")
+    SDM = "sdm", _("Substitute decision-maker")
+
+
+class ConsentRecord(models.Model):
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("kind"), max_length=12, choices=ConsentKind.choices)
+    given_by = models.CharField(_("given by"), max_length=10, choices=ConsentGivenBy.choices)
+    method = models.CharField(_("how"), max_length=10, choices=ConsentMethod.choices)
+    scope_agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="+", verbose_name=_("agencies covered")
+    )
+    scope_fields = models.JSONField(_("identifiers covered"), default=list, blank=True)
+    given_on = models.DateField(_("date given"))
+    expires_on = models.DateField(_("expires"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawal_note = models.CharField(_("withdrawal note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.situation_id})"
+
+    def is_valid_on(self, day) -> bool:
+        return (
+            self.withdrawn_at is None
+            and self.given_on <= day
+            and (self.expires_on is None or self.expires_on >= day)
+        )
+
+
+class DisclosureBasis(models.TextChoices):
+    CONSENT = "consent", _("Consent on record")
+    IMMINENT_RISK = "imminent_risk", _("Without consent — imminent risk of serious harm")
+
+
+class Disclosure(models.Model):
+    """A Filter 3 disclosure: who shared which identifiers with which agencies, on what basis."""
+
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="disclosures")
+    agencies = models.ManyToManyField(Agency, related_name="disclosures")
+    fields = models.JSONField(default=list)
+    basis = models.CharField(max_length=16, choices=DisclosureBasis.choices)
+    consent = models.ForeignKey(
+        ConsentRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    justification = models.TextField(blank=True)
+    disclosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    disclosed_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-disclosed_at", "-id"]
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+
+    def __str__(self):
+        return f"Disclosure #{self.pk} of situation {self.situation_id}"
+
+
+class AccessEvent(models.Model):
+    """Every time someone sees identifying information."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agency = models.ForeignKey(Agency, null=True, on_delete=models.SET_NULL, related_name="+")
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="access_events")
+    action = models.CharField(max_length=20, default="reveal")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
+
+    def __str__(self):
+        return f"{self.user_id} {self.action} {self.situation_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditEvent(models.Model):
+    """Append-only, hash-chained log. Each row stores SHA-256(previous hash + its own content).
+
+    PostgreSQL triggers refuse UPDATE and DELETE; ``verify_audit_chain`` detects any change made
+    around them (and ``AuditHead`` detects a removed last row).
+    """
+
+    # Plain ids, not foreign keys: deleting a user or a table must never rewrite this log.
+    at = models.DateTimeField(default=timezone.now)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    table_id = models.BigIntegerField(null=True, blank=True)
+    event = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["table_id", "-id"])]
+
+    def __str__(self):
+        return f"#{self.pk} {self.event}"
+
+
+class AuditHead(models.Model):
+    """The latest hash of the chain (one row), so removing the newest row is detected too."""
+
+    singleton = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self):
+        return f"{self.last_id}: {self.last_hash[:12]}"

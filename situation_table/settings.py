@@ -241,3 +241,5 @@ LOGGING = {
 
 # --- Product settings --------------------------------------------------------------------------
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "situation-table-demo")
+# Days identifying information is kept after a situation is concluded (tables may set their own).
+RETENTION_DAYS_AFTER_CONCLUSION = int(os.environ.get("RETENTION_DAYS_AFTER_CONCLUSION", "30"))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", agency_views.home, name="home"),
     path("tables/<int:table_id>/members/", agency_views.table_detail, name="table-members"),
     path("tables/<int:table_id>/", include("cases.urls")),
+    path("tables/<int:table_id>/", include("consent.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

@@ -31,6 +31,37 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def pytest_collection_modifyitems(config, items):
+    _skip_browser_tests_without_chromium(items)
+
+
+REFERENCE_DATA_MIGRATIONS = [
+    ("agencies.migrations.0002_seed_sectors", "seed"),
+    ("cases.migrations.0002_seed_taxonomy", "seed"),
+    ("consent.migrations.0002_audit_append_only", "create_head"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test (live server, real worker) ends with a flush that empties every
+    table, the sectors and risk taxonomy seeded by data migrations included. Put them back at the
+    start of each such test by running the same migration functions (idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or (
+        "live_server" in request.fixturenames
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in REFERENCE_DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+def _skip_browser_tests_without_chromium(items):
     """Browser tests need Debian's chromium. CI installs it and sets REQUIRE_E2E=1, so there a
     missing browser is a failure; on a newcomer's laptop the tests are skipped with the fix."""
     if shutil.which(CHROMIUM) or os.environ.get("REQUIRE_E2E") == "1":

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agencies.demo import demo_users, seed_tables_and_people
 from cases.demo import seed_cases
+from consent.demo import seed_consent
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
         seed_tables_and_people()
         seed_cases()
+        seed_consent()
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         if not options["quiet_logins"]:
             self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")

@@ -1,0 +1,208 @@
+"""Identifying information on the situation page, Filter 3 disclosure, consent, privacy review."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from agencies.permissions import Capability, table_view
+from cases import selectors as case_selectors
+from cases.forms import run_service
+from cases.models import ACTIVE_AER_STATUSES
+from cases.services import InvalidTransition
+
+from . import selectors, services
+from .audit import verify_chain
+from .forms import ConsentForm, DisclosureForm, PersonForm, PolicyForm, WithdrawConsentForm
+from .models import ConsentKind, ConsentRecord, DisclosurePolicy
+
+
+def _panel_context(request, access, situation):
+    allowed = selectors.disclosed_fields_for(access, situation)
+    consents = list(selectors.consents(situation))
+    return {
+        "access": access,
+        "situation": situation,
+        "can_reveal": allowed is not None,
+        "is_originator": selectors.is_originator(access, situation),
+        "people_count": selectors.people(situation).count(),
+        "disclosures": list(selectors.disclosures(situation)),
+        "consents": consents,
+        "withdrawn": [c for c in consents if c.withdrawn_at and c.kind == ConsentKind.DISCLOSURE],
+        "can_disclose": access.can(Capability.DISCLOSE) and situation.status in ACTIVE_AER_STATUSES,
+        "can_record_consent": selectors.is_originator(access, situation)
+        or access.can(Capability.RECORD_DECISIONS),
+        "is_open": situation.is_open,
+        "request": request,
+    }
+
+
+def identifying_panel(request, access, situation):
+    """The situation page's Filter 3 card (registered in ``cases.views.DETAIL_HOOKS``)."""
+    return render_to_string(
+        "consent/identifying_panel.html",
+        _panel_context(request, access, situation),
+        request=request,
+    )
+
+
+@table_view(Capability.CREATE_SITUATION)
+def person_add(request, access, situation_id):
+    situation = case_selectors.get_situation(access, situation_id)
+    if not selectors.is_originator(access, situation):
+        raise PermissionDenied
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = run_service(
+            form,
+            services.record_identifying_info,
+            actor=request.user,
+            situation=situation,
+            **form.cleaned_data,
+        )
+        if result:
+            _person, prior = result
+            messages.success(request, _("Identifying information saved, encrypted."))
+            if prior:
+                messages.warning(
+                    request,
+                    _("This person has been at the table before: %(numbers)s.")
+                    % {"numbers": ", ".join(prior)},
+                )
+            return redirect("situation-detail", access.table.pk, situation.pk)
+    response = render(
+        request,
+        "consent/person_form.html",
+        {"access": access, "situation": situation, "form": form},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_POST
+@table_view(Capability.VIEW_SITUATIONS)
+def reveal(request, access, situation_id):
+    situation = case_selectors.get_situation(access, situation_id)
+    people = services.reveal_identifying_info(actor=request.user, situation=situation)
+    context = {"access": access, "situation": situation, "people": people}
+    template = "consent/partials/revealed.html" if request.htmx else "consent/revealed_page.html"
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@table_view(Capability.DISCLOSE)
+def disclose(request, access, situation_id):
+    situation = case_selectors.get_situation(access, situation_id)
+    form = DisclosureForm(
+        request.POST or None,
+        situation=situation,
+        allowed_fields=selectors.shared_fields(access.table),
+    )
+    if request.method == "POST" and form.is_valid():
+        disclosure = run_service(
+            form,
+            services.disclose_identifying_info,
+            actor=request.user,
+            situation=situation,
+            **form.cleaned_data,
+        )
+        if disclosure:
+            messages.success(request, _("Filter 3 disclosure recorded."))
+            return redirect("situation-detail", access.table.pk, situation.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "consent/disclose_form.html",
+        {"access": access, "situation": situation, "form": form},
+        status=status,
+    )
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def consent_add(request, access, situation_id):
+    situation = case_selectors.get_situation(access, situation_id)
+    if not (selectors.is_originator(access, situation) or access.can(Capability.RECORD_DECISIONS)):
+        raise PermissionDenied
+    form = ConsentForm(request.POST or None, table=access.table)
+    if request.method == "POST" and form.is_valid():
+        consent = run_service(
+            form,
+            services.record_consent,
+            actor=request.user,
+            situation=situation,
+            **form.cleaned_data,
+        )
+        if consent:
+            messages.success(request, _("Consent recorded."))
+            return redirect("situation-detail", access.table.pk, situation.pk)
+    return render(
+        request,
+        "consent/consent_form.html",
+        {"access": access, "situation": situation, "form": form},
+    )
+
+
+@require_POST
+@table_view(Capability.VIEW_SITUATIONS)
+def consent_withdraw(request, access, consent_id):
+    consent = get_object_or_404(
+        ConsentRecord.objects.select_related("situation"),
+        pk=consent_id,
+        situation__table=access.table,
+    )
+    form = WithdrawConsentForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.withdraw_consent(actor=request.user, consent=consent, note=note)
+        messages.success(request, _("Consent withdrawn. No further disclosure may rely on it."))
+    except InvalidTransition as exc:
+        messages.error(request, exc.message)
+    return redirect("situation-detail", access.table.pk, consent.situation_id)
+
+
+PRIVACY_TABS = ("disclosures", "access", "consents", "retention", "audit")
+
+
+@table_view(Capability.VIEW_AUDIT)
+def privacy_review(request, access):
+    tab = request.GET.get("tab", "disclosures")
+    if tab not in PRIVACY_TABS:
+        tab = "disclosures"
+    context = {"access": access, "tab": tab, "tabs": PRIVACY_TABS}
+    if tab == "disclosures":
+        rows = selectors.table_disclosures(access)
+    elif tab == "access":
+        rows = selectors.table_access_events(access)
+    elif tab == "consents":
+        rows = selectors.table_consents(access)
+    elif tab == "audit":
+        rows = selectors.table_audit_events(access)
+        if request.GET.get("verify") == "1":
+            context["chain"] = verify_chain()
+    else:
+        due = services.purge_candidates()
+        rows = case_selectors.situations_visible_to(access).filter(pk__in=due)
+        context["policy"] = DisclosurePolicy.objects.filter(table=access.table).first()
+    context["page"] = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "consent/privacy_review.html", context)
+
+
+@table_view(Capability.MANAGE_MEMBERS)
+def policy_edit(request, access):
+    policy = DisclosurePolicy.objects.filter(table=access.table).first()
+    initial = {
+        "shared_fields": selectors.shared_fields(access.table),
+        "retention_days": policy.retention_days if policy else 30,
+    }
+    form = PolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.set_disclosure_policy(actor=request.user, table=access.table, **form.cleaned_data)
+        messages.success(request, _("Filter 3 policy saved."))
+        return redirect("table-overview", access.table.pk)
+    return render(request, "consent/policy_form.html", {"access": access, "form": form})

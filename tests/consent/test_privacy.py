@@ -321,3 +321,23 @@ def test_purge_command_dry_run(cast):
     assert IdentifyingInfo.objects.count() == 1
     call_command("purge_identifying_info", stdout=out)
     assert IdentifyingInfo.objects.count() == 0
+
+
+def test_malformed_key_stops_the_process_at_startup():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env["FIELD_ENCRYPTION_KEYS"] = "this-is-not-a-fernet-key"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS entry #1 is not a valid Fernet key" in result.stderr

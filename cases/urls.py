@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.table_overview, name="table-overview"),
+    path("taxonomy/", views.taxonomy, name="taxonomy"),
     path("situations/", views.situation_list, name="situation-list"),
     path("situations/new/", views.situation_create, name="situation-create"),
     path("situations/<int:situation_id>/", views.situation_detail, name="situation-detail"),

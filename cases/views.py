@@ -30,7 +30,7 @@ from .forms import (
     affected_persons_from,
     run_service,
 )
-from .models import AgendaSection, Status
+from .models import AgendaSection, ProtectiveFactor, Status, StudyFlag
 
 # --- Table overview ----------
 
@@ -47,6 +47,21 @@ def table_overview(request, access):
         "my_tasks": selectors.agency_tasks(access)[:8],
     }
     return render(request, "cases/table_overview.html", context)
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def taxonomy(request, access):
+    """The risk taxonomy with its stable export codes and versions."""
+    return render(
+        request,
+        "cases/taxonomy.html",
+        {
+            "access": access,
+            "taxonomy": selectors.risk_taxonomy(),
+            "study_flags": StudyFlag.objects.filter(is_active=True),
+            "protective_factors": ProtectiveFactor.objects.filter(is_active=True),
+        },
+    )
 
 
 # --- Situations ----------

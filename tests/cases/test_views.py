@@ -116,6 +116,7 @@ def table_urls(cast):
     gets = [
         reverse("table-overview", args=[t]),
         reverse("table-members", args=[t]),
+        reverse("taxonomy", args=[t]),
         reverse("situation-list", args=[t]),
         reverse("situation-create", args=[t]),
         reverse("situation-detail", args=[t, s.pk]),
@@ -481,3 +482,20 @@ def test_situation_detail_query_count_does_not_grow_with_its_history(client, cas
         )
         services.record_report_back(actor=cast.chair, situation=s, note=f"Update {i}.")
     assert count_queries(client, url) == small
+
+
+def test_taxonomy_page_lists_stable_codes(client, cast):
+    client.force_login(cast.rep_housing)
+    body = client.get(reverse("taxonomy", args=[cast.table.pk])).content.decode()
+    assert "drugs.overdose" in body and "Overdose risk" in body
+    assert "opioids" in body
+
+
+def test_operators_manage_the_taxonomy_in_the_admin(client, db):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("operator", "op@example.invalid", "x-pass-1")
+    client.force_login(admin)
+    body = client.get("/admin/cases/riskcategory/").content.decode()
+    assert "mental-health" in body
+    assert client.get("/admin/cases/situation/add/").status_code == 403

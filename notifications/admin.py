@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import Notification, NotificationPreference
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """For operators watching the outbox: what is due, sent, stuck or failing. Read-only."""
+
+    list_display = (
+        "id",
+        "kind",
+        "table",
+        "recipient",
+        "slot",
+        "due_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    )
+    list_filter = ("kind", "table", ("sent_at", admin.EmptyFieldListFilter))
+    list_select_related = ("table", "recipient")
+    date_hierarchy = "due_at"
+    search_fields = ("slot", "data__number")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "digest_opt_out", "language", "updated_at")
+    list_filter = ("digest_opt_out", "language")
+    list_select_related = ("user",)

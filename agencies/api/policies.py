@@ -1,0 +1,126 @@
+"""The API's global policies, named in ``settings.REST_FRAMEWORK``: the error handler, paging and
+the token rate limit.
+
+DRF imports these while it defines its own view classes, so this module must not import
+``rest_framework.views`` (or anything that does) at import time.
+
+Errors get one JSON shape, and the domain errors are mapped here, in one place:
+
+* ``cases.services.InvalidTransition`` → 409 ``{"detail", "code": "invalid_transition"}``
+* Django or DRF ``ValidationError`` → 400 ``{"detail", "code": "invalid", "errors": {field: [..]}}``
+* ``PermissionDenied`` → 403, ``Http404`` → 404, no credentials → 401, too many requests → 429.
+
+Messages come from the services and the PII guard, which never echo what the user typed, so an
+error response cannot carry identifying information back.
+"""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.serializers import as_serializer_error
+from rest_framework.throttling import UserRateThrottle
+
+from cases.services import InvalidTransition
+
+_HEX_TOKEN = re.compile(rb"[0-9a-f]{64}")
+
+# --- Errors ------------------------------------------------------------------------------------
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus the domain errors, with one JSON shape for every error."""
+    if isinstance(exc, InvalidTransition):
+        exc = Conflict(exc.message)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = as_serializer_error(exc)
+        response.data = {
+            "detail": _first_message(errors) or _("Invalid input."),
+            "code": "invalid",
+            "errors": errors,
+        }
+    else:
+        detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        response.data = {"detail": str(detail or exc), "code": str(code)}
+        if response.status_code == 400:
+            # E.g. a body that is not JSON: nothing to say per field, but the same shape.
+            response.data["errors"] = {}
+    return response
+
+
+def _first_message(errors) -> str:
+    """The first message found in a (possibly nested) DRF error structure."""
+    if isinstance(errors, dict):
+        for value in errors.values():
+            if message := _first_message(value):
+                return message
+    elif isinstance(errors, list):
+        for value in errors:
+            if message := _first_message(value):
+                return message
+    elif errors:
+        return str(errors)
+    return ""
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "This action is not possible in the current state."
+    default_code = "invalid_transition"
+
+
+# --- Paging and throttling ---------------------------------------------------------------------
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class TokenRateThrottle(UserRateThrottle):
+    """Limits requests made with an API token (integrations), per user; the browser session is
+    not limited. The rate is ``settings.API_RATE_LIMIT`` (env ``API_RATE_LIMIT``, e.g.
+    ``600/hour``), read per request so that an operator's change needs no code."""
+
+    scope = "token"
+
+    def get_rate(self):
+        return getattr(settings, "API_RATE_LIMIT", None)
+
+    def allow_request(self, request, view):
+        if not isinstance(request.auth, _token_model()):
+            return True
+        return super().allow_request(request, view)
+
+
+def _token_model():
+    from knox.models import get_token_model
+
+    return get_token_model()
+
+
+# --- Token authentication ----------------------------------------------------------------------
+
+
+class TokenAuthentication(KnoxTokenAuthentication):
+    """django-rest-knox's authentication, refusing a malformed token with 401 before any lookup.
+
+    Knox decodes the header as UTF-8 and would fail with a 500 on other bytes; our tokens are
+    hexadecimal, so anything else cannot be one."""
+
+    def authenticate_credentials(self, token):
+        if not _HEX_TOKEN.fullmatch(token):
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        return super().authenticate_credentials(token)

@@ -28,10 +28,13 @@ run: seed
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## make lint: ruff (lint + format check) and the migrations check
+## make lint: ruff (lint + format check), bandit (security lint) and the migrations check
+# Each bandit finding we accept carries "# nosec BXXX - why" on its line.
+BANDIT_DIRS := $(wildcard agencies cases consent situation_table notifications reports)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r $(BANDIT_DIRS)
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
@@ -41,6 +44,13 @@ format: install
 ## make test: lint, then the whole test suite (set DATABASE_URL for PostgreSQL)
 test: lint
 	DJANGO_ENV=test $(PY) -m pytest
+
+## make bench: pages, API lists and exports at 10k and 100k situations on PostgreSQL
+# Not part of make test. Needs wrk and PostgreSQL (BENCH_POSTGRES, default the local trust user);
+# ~10 minutes the first time (seeding), ~7 after. BENCH_SIZES=10000,100000 to choose the sizes.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed: apt-get install wrk"; exit 2; }
+	$(PY) benchmarks/run.py
 
 messages: install
 	$(PY) manage.py makemessages -l fr --ignore '.venv/*' --ignore 'staticfiles/*'

@@ -6,3 +6,6 @@ class AgenciesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "agencies"
     verbose_name = _("Tables and agencies")
+
+    def ready(self):
+        from . import signals  # noqa: F401 — connects the sign-in receiver

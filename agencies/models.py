@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -110,3 +111,117 @@ class Membership(models.Model):
             and not self.table.agencies.filter(pk=self.agency_id).exists()
         ):
             raise ValidationError({"agency": _("This agency is not a member of the table.")})
+
+
+class Invitation(models.Model):
+    """A coordinator's invitation for one person to take a seat at a table.
+
+    Only a SHA-256 hash of the token is stored: someone who reads the database (or a backup)
+    cannot turn a pending invitation into an account. The link works once and expires.
+    """
+
+    table = models.ForeignKey(
+        Table, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("table")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("agency")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    email = models.EmailField(_("email"))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="invitations_sent",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_accepted",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [models.Index(fields=["table", "accepted_at", "revoked_at"])]
+
+    def __str__(self):
+        return f"{self.get_role_display()} ({self.agency}) @ {self.table}"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class AgreementVersion(models.Model):
+    """One published version of a table's information-sharing agreement / terms of reference.
+
+    Versions are never edited: a change is a new version, and everyone must accept it again.
+    """
+
+    table = models.ForeignKey(
+        Table, on_delete=models.CASCADE, related_name="agreement_versions", verbose_name=_("table")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="agreements_published",
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        ordering = ["table", "-version"]
+        verbose_name = _("agreement version")
+        verbose_name_plural = _("agreement versions")
+        constraints = [
+            models.UniqueConstraint(fields=["table", "version"], name="one_agreement_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.table} — v{self.version}"
+
+
+class AgreementAcceptance(models.Model):
+    """A person's acceptance of one agreement version (kept as evidence; never edited)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agreement_acceptances",
+        verbose_name=_("user"),
+    )
+    version = models.ForeignKey(
+        AgreementVersion,
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+        verbose_name=_("agreement version"),
+    )
+    accepted_at = models.DateTimeField(_("accepted"))
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        verbose_name = _("agreement acceptance")
+        verbose_name_plural = _("agreement acceptances")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="accept_version_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.version}"

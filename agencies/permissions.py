@@ -8,12 +8,22 @@ a table gets 404 for everything of that table, so nobody learns that a record ex
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import Exists, OuterRef
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_htmx.http import HttpResponseClientRedirect
 
-from .models import Agency, Membership, Role, Table
+from .models import Agency, AgreementAcceptance, AgreementVersion, Membership, Role, Table
+
+AGREEMENT_REQUIRED_MESSAGE = _(
+    "Read and accept this table's information-sharing agreement before you see its situations."
+)
 
 
 class Capability(StrEnum):
@@ -129,11 +139,50 @@ def table_access(user, table_id) -> TableAccess | None:
         return None
 
 
-def table_view(capability: Capability | None = None):
+def agreement_required(access: TableAccess) -> bool:
+    """True when the table has a published information-sharing agreement and this person has not
+    accepted its newest version. Tables without an agreement text are not gated.
+
+    Every table page checks it through :func:`table_view`; the API calls it and answers 403
+    with :data:`AGREEMENT_REQUIRED_MESSAGE`.
+    """
+    accepted = (
+        AgreementVersion.objects.filter(table_id=access.table.pk)
+        .order_by("-version")
+        .annotate(
+            accepted=Exists(
+                AgreementAcceptance.objects.filter(
+                    version=OuterRef("pk"), user_id=access.membership.user_id
+                )
+            )
+        )
+        .values_list("accepted", flat=True)
+        .first()
+    )
+    return accepted is False  # None: no agreement published for this table
+
+
+def _agreement_gate(request, access: TableAccess):
+    """The answer for someone who must accept the agreement first."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": str(AGREEMENT_REQUIRED_MESSAGE), "code": "agreement_required"}, status=403
+        )
+    url = reverse("agreement", args=[access.table.pk])
+    if request.method == "GET" and not getattr(request, "htmx", False):
+        url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def table_view(capability: Capability | None = None, *, agreement: bool = True):
     """Decorator for views under ``/tables/<table_id>/``.
 
-    Resolves the user's access (404 for non-members), checks the capability (403), and passes
-    ``access`` to the view instead of ``table_id``.
+    Resolves the user's access (404 for non-members), checks the capability (403), sends people
+    who have not accepted the table's current information-sharing agreement to it, and passes
+    ``access`` to the view instead of ``table_id``. Only the agreement and orientation pages
+    themselves pass ``agreement=False``.
     """
 
     def decorator(view):
@@ -143,6 +192,8 @@ def table_view(capability: Capability | None = None):
             access = get_table_access(request.user, table_id)
             if capability is not None:
                 access.require(capability)
+            if agreement and agreement_required(access):
+                return _agreement_gate(request, access)
             request.table_access = access
             return view(request, access, *args, **kwargs)
 

@@ -1,25 +1,465 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Tables, members and onboarding: invitations, the information-sharing agreement, orientation,
+and two-factor authentication. Thin views: parse a form, call one service, render."""
 
-from .permissions import Capability, active_memberships, table_view
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import user_has_device
+
+from . import services, two_factor
+from .forms import (
+    AcceptAgreementForm,
+    AgreementForm,
+    InvitationForm,
+    NewAccountForm,
+    OTPTokenForm,
+)
+from .models import AgreementAcceptance, AgreementVersion, Invitation, Membership
+from .permissions import Capability, active_memberships, agreement_required, table_view
+
+INVITATION_SESSION_KEY = "invitation_token"
+THROTTLED = _lazy("Too many wrong codes. Wait a minute, then try again.")
+BACKUP_CODES_SESSION_KEY = "new_backup_codes"
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
 
 
 @login_required
 def home(request):
-    memberships = list(active_memberships(request.user).order_by("table__name"))
+    latest = AgreementVersion.objects.filter(table=OuterRef("table")).order_by("-version")
+    memberships = list(
+        active_memberships(request.user)
+        .annotate(agreement_id=Subquery(latest.values("pk")[:1]))
+        .annotate(
+            agreement_accepted=Exists(
+                AgreementAcceptance.objects.filter(
+                    version=OuterRef("agreement_id"), user=request.user
+                )
+            )
+        )
+        .order_by("table__name")
+    )
+    for m in memberships:
+        m.agreement_pending = m.agreement_id is not None and not m.agreement_accepted
     return render(request, "agencies/home.html", {"memberships": memberships})
+
+
+# --- Members --------------------------------------------------------------------------------------
+
+
+def _members_context(access, invite_form=None):
+    table = access.table
+    managing = access.can(Capability.MANAGE_MEMBERS)
+    members = table.memberships.select_related("user", "agency", "agency__sector")
+    context = {
+        "access": access,
+        "table": table,
+        "members": members.filter(is_active=True).order_by("agency__name", "role"),
+        "agencies": table.agencies.select_related("sector").order_by("name"),
+        "managing": managing,
+        "agreement": services.current_agreement(table),
+    }
+    if managing:
+        now = timezone.now()
+        context["seats"] = members.order_by("-is_active", "agency__name", "user__last_name")
+        context["invitations"] = (
+            Invitation.objects.filter(
+                table=table, accepted_at__isnull=True, revoked_at__isnull=True
+            )
+            .select_related("agency")
+            .order_by("-created_at")
+        )
+        context["now"] = now
+        context["invite_form"] = invite_form or InvitationForm(table=table)
+    return context
 
 
 @table_view(Capability.VIEW_TABLE)
 def table_detail(request, access):
-    members = (
-        access.table.memberships.filter(is_active=True)
-        .select_related("user", "agency", "agency__sector")
-        .order_by("agency__name", "role")
+    return render(request, "agencies/table_detail.html", _members_context(access))
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEMBERS)
+def member_invite(request, access):
+    form = InvitationForm(request.POST, table=access.table)
+    if form.is_valid():
+        try:
+            services.invite_member(actor=request.user, table=access.table, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent. The link works once and expires in %(days)d days.")
+                % {"days": settings.INVITATION_VALID_DAYS},
+            )
+            return redirect("table-members", access.table.pk)
+    response = render(request, "agencies/table_detail.html", _members_context(access, form))
+    response.status_code = 400
+    return response
+
+
+def _table_invitation(access, invitation_id) -> Invitation:
+    return get_object_or_404(Invitation, pk=invitation_id, table=access.table)
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEMBERS)
+def invitation_resend(request, access, invitation_id):
+    invitation = _table_invitation(access, invitation_id)
+    try:
+        services.resend_invitation(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("A new invitation link was sent; the old one no longer works."))
+    return redirect("table-members", access.table.pk)
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEMBERS)
+def invitation_revoke(request, access, invitation_id):
+    invitation = _table_invitation(access, invitation_id)
+    try:
+        services.revoke_invitation(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Invitation withdrawn. Its link no longer works."))
+    return redirect("table-members", access.table.pk)
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEMBERS)
+def membership_set_active(request, access, membership_id, active):
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, table=access.table
     )
-    agencies = access.table.agencies.select_related("sector").order_by("name")
+    service = services.reactivate_membership if active else services.deactivate_membership
+    try:
+        service(actor=request.user, membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        name = membership.user.get_full_name() or membership.user.get_username()
+        if active:
+            messages.success(request, _("%(name)s has access to the table again.") % {"name": name})
+        else:
+            messages.success(
+                request, _("%(name)s no longer has access to the table.") % {"name": name}
+            )
+    return redirect("table-members", access.table.pk)
+
+
+# --- Information-sharing agreement and orientation ----------------------------------------------
+
+
+@table_view(Capability.VIEW_TABLE, agreement=False)
+def agreement(request, access):
+    version = services.current_agreement(access.table)
+    if version is None and not access.can(Capability.MANAGE_MEMBERS):
+        raise Http404
+    accepted = (
+        AgreementAcceptance.objects.filter(user=request.user, version=version).first()
+        if version
+        else None
+    )
+    form = AcceptAgreementForm(
+        request.POST or None, initial={"version": version.pk if version else None}
+    )
+    next_url = _safe_next(request, reverse("orientation", args=[access.table.pk]))
+    if request.method == "POST" and version is not None and form.is_valid():
+        posted = AgreementVersion.objects.filter(
+            pk=form.cleaned_data["version"], table=access.table
+        ).first()
+        try:
+            if posted is None:
+                raise ValidationError(_("This version of the agreement does not exist."))
+            services.accept_agreement(actor=request.user, version=posted)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Thank you. You accepted the agreement."))
+            return redirect(next_url)
+    previous = None
+    if version is not None and accepted is None:
+        previous = (
+            AgreementAcceptance.objects.filter(user=request.user, version__table=access.table)
+            .select_related("version")
+            .order_by("-version__version")
+            .first()
+        )
     return render(
         request,
-        "agencies/table_detail.html",
-        {"access": access, "table": access.table, "members": members, "agencies": agencies},
+        "agencies/agreement.html",
+        {
+            "access": access,
+            "version": version,
+            "accepted": accepted,
+            "previous": previous,
+            "form": form,
+            "next": next_url,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@table_view(Capability.MANAGE_MEMBERS, agreement=False)
+def agreement_edit(request, access):
+    current = services.current_agreement(access.table)
+    form = AgreementForm(request.POST or None, initial={"text": current.text if current else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.publish_agreement(
+                actor=request.user, table=access.table, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Version %(version)d is published. Everyone at the table must accept it.")
+                % {"version": version.version},
+            )
+            return redirect("agreement", access.table.pk)
+    return render(
+        request,
+        "agencies/agreement_form.html",
+        {"access": access, "form": form, "current": current},
+        status=400 if form.errors else 200,
+    )
+
+
+@table_view(Capability.VIEW_TABLE, agreement=False)
+def orientation(request, access):
+    return render(
+        request,
+        "agencies/orientation.html",
+        {
+            "access": access,
+            "agreement_pending": agreement_required(access),
+            "idle_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+        },
+    )
+
+
+# --- Accepting an invitation ---------------------------------------------------------------------
+
+
+def _invalid_invitation(request, error: services.InvitationInvalid):
+    request.session.pop(INVITATION_SESSION_KEY, None)
+    status = 404 if error.reason == services.InvitationInvalid.UNKNOWN else 410
+    return render(
+        request, "registration/invitation_invalid.html", {"reason": error.reason}, status=status
+    )
+
+
+def invitation_open(request, token):
+    """The emailed link. The token moves into the session and out of the address bar, so it does
+    not linger in browser history or leak in a Referer header (as Django's password reset does).
+    """
+    try:
+        services.invitation_for_token(token)
+    except services.InvitationInvalid as error:
+        return _invalid_invitation(request, error)
+    request.session[INVITATION_SESSION_KEY] = token
+    return redirect("invitation-accept")
+
+
+def _after_joining(table) -> str:
+    if services.current_agreement(table) is not None:
+        return reverse("agreement", args=[table.pk])
+    return reverse("orientation", args=[table.pk])
+
+
+def invitation_accept(request):
+    token = request.session.get(INVITATION_SESSION_KEY, "")
+    try:
+        invitation = services.invitation_for_token(token)
+    except services.InvitationInvalid as error:
+        return _invalid_invitation(request, error)
+    signed_in = request.user.is_authenticated
+    form = None if signed_in else NewAccountForm(request.POST or None, email=invitation.email)
+    if not signed_in and form.initial.get("username") is None:
+        form.initial["username"] = invitation.email
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        fields = {} if signed_in else form.cleaned_data
+        try:
+            membership = services.accept_invitation(
+                token=token,
+                user=request.user if signed_in else None,
+                username=fields.get("username", ""),
+                password=fields.get("password1", ""),
+                first_name=fields.get("first_name", ""),
+                last_name=fields.get("last_name", ""),
+            )
+        except services.InvitationInvalid as error:
+            return _invalid_invitation(request, error)
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect("home")
+            _form_errors(form, error)
+        else:
+            request.session.pop(INVITATION_SESSION_KEY, None)
+            if not signed_in:
+                auth_login(
+                    request,
+                    membership.user,
+                    backend="django.contrib.auth.backends.ModelBackend",
+                )
+            messages.success(
+                request,
+                _("Welcome to %(table)s.") % {"table": membership.table.name},
+            )
+            return redirect(_after_joining(membership.table))
+    return render(
+        request,
+        "registration/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+# --- Sign-in protection and two-factor authentication --------------------------------------------
+
+
+def lockout(request, original_response=None, credentials=None):
+    """django-axes answers with this page once a username has too many failed sign-ins."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/lockout.html",
+        {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes},
+        status=429,
+    )
+
+
+@login_required
+def otp_manage(request):
+    user = request.user
+    backup = user.staticdevice_set.filter(confirmed=True).first()
+    return render(
+        request,
+        "registration/otp_manage.html",
+        {
+            "has_totp": two_factor.has_totp_device(user),
+            "backup_codes_left": backup.token_set.count() if backup else 0,
+            "required": two_factor.two_factor_required(user),
+            "verified": user.is_verified(),
+        },
+    )
+
+
+@login_required
+def otp_setup(request):
+    user = request.user
+    # Someone who already has a device must prove it first: a stolen password alone must not be
+    # enough to register the thief's authenticator.
+    if user_has_device(user) and not user.is_verified():
+        return redirect(f"{reverse('otp-verify')}?{request.GET.urlencode()}")
+    device = services.pending_totp_device(actor=user)
+    form = OTPTokenForm(request.POST or None, numeric=True)
+    next_url = _safe_next(request, reverse("home"))
+    if request.method == "POST" and form.is_valid():
+        if not device.verify_is_allowed()[0]:
+            form.add_error("token", THROTTLED)
+        elif services.confirm_totp_device(
+            actor=user, device=device, token=form.cleaned_data["token"]
+        ):
+            otp_login(request, device)
+            codes = services.new_backup_codes(actor=user)
+            request.session[BACKUP_CODES_SESSION_KEY] = codes
+            messages.success(request, _("Your authenticator app is set up."))
+            return redirect(f"{reverse('otp-backup-codes')}?{urlencode({'next': next_url})}")
+        else:
+            form.add_error(
+                "token", _("That code did not match. Check the time on your phone and try again.")
+            )
+    return render(
+        request,
+        "registration/otp_setup.html",
+        {
+            "form": form,
+            "qr_svg": two_factor.qr_svg(device.config_url),
+            "manual_key": two_factor.manual_key(device),
+            "next": next_url,
+            "required": two_factor.two_factor_required(user),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def otp_verify(request):
+    user = request.user
+    next_url = _safe_next(request, reverse("home"))
+    if not user_has_device(user):
+        return redirect(f"{reverse('otp-setup')}?{request.GET.urlencode()}")
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.is_throttled(user):
+            form.add_error("token", THROTTLED)
+        else:
+            device = two_factor.verify_code(user, form.cleaned_data["token"])
+            if device is not None:
+                otp_login(request, device)
+                return redirect(next_url)
+            form.add_error("token", _("That code is not valid. Try the newest code."))
+    return render(
+        request,
+        "registration/otp_verify.html",
+        {"form": form, "next": next_url, "has_totp": two_factor.has_totp_device(user)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def otp_backup_codes(request):
+    """POST makes new codes (a verified session only); GET shows the codes just made, once."""
+    user = request.user
+    if request.method == "POST":
+        if not user.is_verified():
+            return redirect("otp-verify")
+        request.session[BACKUP_CODES_SESSION_KEY] = services.new_backup_codes(actor=user)
+        return redirect("otp-backup-codes")
+    codes = request.session.pop(BACKUP_CODES_SESSION_KEY, None)
+    if not codes:
+        return redirect("otp-manage")
+    return render(
+        request,
+        "registration/otp_backup_codes.html",
+        {"codes": codes, "next": _safe_next(request, reverse("home"))},
     )

@@ -41,24 +41,41 @@ REFERENCE_DATA_MIGRATIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _reference_data_in_transactional_tests(request):
-    """A transactional test (live server, real worker) ends with a flush that empties every
-    table, the sectors and risk taxonomy seeded by data migrations included. Put them back at the
-    start of each such test by running the same migration functions (idempotent)."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker and marker.kwargs.get("transaction")) or (
-        "live_server" in request.fixturenames
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or (
+        "live_server" in getattr(item, "fixturenames", ())
     )
-    if not transactional:
-        return
-    request.getfixturevalue("transactional_db")
-    import importlib
 
-    from django.apps import apps
 
-    for module, function in REFERENCE_DATA_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(apps, None)
+_FLUSHED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _note_transactional_database(request):
+    if _is_transactional(request.node):
+        request.getfixturevalue("transactional_db")
+        request.node.stash[_FLUSHED] = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live server, real worker) ends with a flush that empties every
+    table, the sectors and risk taxonomy seeded by data migrations included. Once its teardown
+    (and so the flush) is over, put them back with the same, idempotent migration functions, so
+    that every later test — transactional or not, in any order — finds them."""
+    result = yield
+    # After the last test the test database is already gone: nothing to restore.
+    if nextitem is not None and item.stash.get(_FLUSHED, False):
+        import importlib
+
+        from django.apps import apps
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            for module, function in REFERENCE_DATA_MIGRATIONS:
+                getattr(importlib.import_module(module), function)(apps, None)
+    return result
 
 
 def _skip_browser_tests_without_chromium(items):
@@ -124,7 +141,7 @@ def cast(db):
             user=UserFactory(username=username), table=on, agency=agency, role=role
         ).user
 
-    return Cast(
+    people = Cast(
         table=table,
         other_table=other_table,
         police=police,
@@ -139,3 +156,25 @@ def cast(db):
         outsider=member("t-outsider", Role.CHAIR, elsewhere, on=other_table),
         nobody=UserFactory(username="t-nobody"),
     )
+    accept_current_agreements(
+        people.chair,
+        people.coordinator,
+        people.privacy,
+        people.rep_police,
+        people.rep_housing,
+        people.rep_health,
+        people.outsider,
+    )
+    return people
+
+
+def accept_current_agreements(*users):
+    """The cast has accepted the information-sharing agreement in force at each of their tables,
+    as everyone must before seeing situations. A table without an agreement gates nobody."""
+    from agencies.models import Membership
+    from agencies.services import accept_agreement, current_agreement
+
+    for membership in Membership.objects.filter(user__in=users, is_active=True):
+        version = current_agreement(membership.table)
+        if version is not None:
+            accept_agreement(actor=membership.user, version=version)

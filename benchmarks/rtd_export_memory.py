@@ -9,6 +9,10 @@ the export exactly as the download does — the coordinator's scoped selector, t
 the CSV writer — and reads every line while ``tracemalloc`` records the peak. The peak must stay
 flat as the table grows: that is what streaming buys. For contrast it also measures the naive
 approach (all rows in a list) at the smallest size.
+
+``--table CODE`` measures an existing table instead (``make bench`` uses it on the ``seed_bulk``
+databases): no throwaway database, the whole history exported by a member who may export, and
+``--json`` prints the result as one JSON line.
 """
 
 import argparse
@@ -29,6 +33,8 @@ os.environ.setdefault("DJANGO_ENV", "test")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--table", help="measure this existing table (its code) instead")
+    parser.add_argument("--json", action="store_true", help="with --table: one JSON line")
     args = parser.parse_args()
     sizes = sorted(args.sizes)
 
@@ -44,11 +50,62 @@ def main() -> int:
         print("Set DATABASE_URL to a PostgreSQL database; this benchmark is about PostgreSQL.")
         return 2
 
+    if args.table:
+        return measure_table(args.table, as_json=args.json)
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         return run(sizes)
     finally:
         teardown_databases(old_config, verbosity=0)
+
+
+def measure(produce) -> tuple[int, int, float]:
+    """Peak traced memory, data rows and seconds of ``produce()`` (which returns CSV lines)."""
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    lines = produce()
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak, lines - 1, elapsed
+
+
+def streamed_export(access, period) -> int:
+    """The download's code path: scoped selector, row generator, CSV writer; returns the lines."""
+    from cases.selectors import situations_visible_to
+    from reports import exports
+
+    situations = exports.rtd_situations(situations_visible_to(access), period)
+    rows = exports.rtd_rows(situations)
+    return sum(block.count("\n") for block in exports.csv_lines(exports.RTD_COLUMNS, rows))
+
+
+def measure_table(code: str, *, as_json: bool) -> int:
+    """Export the whole history of an existing table, as a member who may export."""
+    import json
+
+    from django.utils import timezone
+
+    from agencies.models import Membership, Table
+    from agencies.permissions import Capability, get_table_access
+    from reports.forms import EARLIEST, DateRange
+
+    table = Table.objects.get(code=code)
+    access = next(
+        access
+        for membership in Membership.objects.filter(table=table, is_active=True).order_by("id")
+        if (access := get_table_access(membership.user, table.pk)).can(Capability.EXPORT)
+    )
+    today = timezone.localdate()
+    streamed_export(access, DateRange(today - datetime.timedelta(days=31), today))  # warm-up
+    peak, rows, elapsed = measure(lambda: streamed_export(access, DateRange(EARLIEST, today)))
+    result = {"table": code, "rows": rows, "peak_bytes": peak, "seconds": elapsed}
+    if as_json:
+        print(json.dumps(result))
+    else:
+        print(f"RTD export of {code}: {rows:,} rows, peak {peak / 1024:,.0f} KiB, {elapsed:.1f} s")
+    return 0
 
 
 def run(sizes: list[int]) -> int:
@@ -81,22 +138,11 @@ def run(sizes: list[int]) -> int:
         return exports.rtd_situations(situations_visible_to(access), period)
 
     def streamed():
-        rows = exports.rtd_rows(situations())
-        return sum(block.count("\n") for block in exports.csv_lines(exports.RTD_COLUMNS, rows))
+        return streamed_export(access, period)
 
     def as_list():
         rows = list(exports.rtd_rows(situations()))
         return len(rows) + 1
-
-    def measure(produce) -> tuple[int, int, float]:
-        gc.collect()
-        tracemalloc.start()
-        started = time.perf_counter()
-        lines = produce()
-        elapsed = time.perf_counter() - started
-        _current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        return peak, lines - 1, elapsed
 
     version = connection.pg_version // 10000
     print(f"RTD export memory, PostgreSQL {version}, chunk size {exports.CHUNK_SIZE}")

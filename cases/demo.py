@@ -185,6 +185,7 @@ def _shift(situation_ids, delta: datetime.timedelta):
         f2_decided_at=F("f2_decided_at") - delta,
         f3_at=F("f3_at") - delta,
         f4_planned_at=F("f4_planned_at") - delta,
+        first_intervention_at=F("first_intervention_at") - delta,
         concluded_at=F("concluded_at") - delta,
     )
     StatusChange.objects.filter(situation_id__in=situation_ids).update(at=F("at") - delta)

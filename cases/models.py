@@ -268,6 +268,10 @@ class Situation(models.Model):
         indexes = [
             models.Index(fields=["table", "status", "-created_at"]),
             models.Index(fields=["table", "originating_agency", "-created_at"]),
+            # The situation lists (page and API), newest first, without sorting the history.
+            models.Index(fields=["table", "-created_at", "-id"], name="situation_table_newest"),
+            # Statistics and the RTD export: discussions in a period, in decision order.
+            models.Index(fields=["table", "f2_decided_at", "id"], name="situation_table_f2"),
         ]
 
     def __str__(self):
@@ -475,7 +479,11 @@ class Task(models.Model):
         ordering = ["due_date", "id"]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
-        indexes = [models.Index(fields=["owner_agency", "done_at", "due_date"])]
+        indexes = [
+            models.Index(fields=["owner_agency", "done_at", "due_date"]),
+            # The table's task list (API) in its order, without sorting every task ever set.
+            models.Index(fields=["done_at", "due_date", "id"], name="task_list_order"),
+        ]
 
     def __str__(self):
         return self.description

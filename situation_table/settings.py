@@ -5,8 +5,10 @@ Embedded default (nothing configured): SQLite, eager Celery, console email, a de
 """
 
 import base64
+import datetime
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -45,7 +47,7 @@ def require(name: str) -> str:
 
 
 # --- Secrets -----------------------------------------------------------------------------------
-_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-8f3a1c2e9b"  # noqa: S105
+_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-8f3a1c2e9b"  # noqa: S105  # nosec B105  # dev default only
 
 if PRODUCTION:
     SECRET_KEY = require("SECRET_KEY")
@@ -80,10 +82,21 @@ INSTALLED_APPS = [
     "django.forms",
     "guardian",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "rest_framework",
+    "knox",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "agencies",
     "cases",
     "consent",
+    "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -94,9 +107,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After messages and htmx: they sign out idle sessions and send privileged roles to 2FA.
+    "agencies.middleware.IdleSessionTimeoutMiddleware",
+    "agencies.middleware.TwoFactorRequiredMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # django-axes: last, so that it turns a lockout anywhere below into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "situation_table.urls"
@@ -113,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -132,6 +153,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -144,6 +167,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 for new and changed passwords; the PBKDF2 hashers stay so that existing hashes still
+# verify (Django upgrades them to Argon2 at the user's next successful sign-in).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 if DJANGO_ENV == "test":
     # Fast hashing for the test suite only; real deployments keep the strong default.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S105
@@ -151,6 +182,31 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
+
+# Sign-in protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username
+# (guessing one account) or from one IP address (trying many accounts), sign-in is paused for
+# AXES_COOLOFF_MINUTES. A successful sign-in clears the count, so colleagues sharing an office or
+# meeting-room address are not locked out by one another's typos. Operators can unlock at once
+# with `manage.py axes_reset_username NAME` or `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "agencies.views.lockout"
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# Two-factor authentication (django-otp, TOTP + backup codes). Members with one of these roles on
+# any active table must verify a code after their password. The test suite signs people in with
+# force_login, so enforcement is off by default there; the 2FA tests switch it on.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", "chair,coordinator,privacy_officer")
+OTP_ENFORCED = env_bool("OTP_ENFORCED", DJANGO_ENV != "test")
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Situation Table")
+OTP_BACKUP_CODE_COUNT = 10
+
+# Sign out a session after this many minutes without a request (meeting-room laptops).
+SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
+# Invitations to join a table: the link works once, until it expires.
+INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
 
 # --- Internationalisation ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -177,6 +233,17 @@ STORAGES = {
 
 # --- Celery ------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# The cache holds API rate-limit counters. The default (per-process memory) is right for one
+# process; with several gunicorn workers set CACHE_URL or REDIS_URL so that they share the counts.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip() or REDIS_URL
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "st",
+        }
+    }
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -205,19 +272,82 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Situation Table <no-r
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- REST framework ----------------------------------------------------------------------------
+# The API (/api/v1/) calls the same services and selectors as the UI; see situation_table/api.py.
 REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "agencies.api.policies.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "agencies.api.policies.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["agencies.api.policies.TokenRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "agencies.api.common.ApiSchema",
+    "EXCEPTION_HANDLER": "agencies.api.policies.exception_handler",
+}
+# Requests authenticated with an API token (integrations) are limited per user; the browser
+# session is not. Counted in the default cache: see CACHES.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/hour").strip() or None
+if API_RATE_LIMIT and not re.fullmatch(
+    r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT
+):
+    raise ImproperlyConfigured(f"API_RATE_LIMIT must look like 600/hour (got {API_RATE_LIMIT!r}).")
+REST_KNOX = {
+    # Tokens are stored as SHA-512 digests; the raw token is shown once, at creation.
+    "TOKEN_TTL": datetime.timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))),
+    "TOKEN_LIMIT_PER_USER": int(os.environ.get("API_TOKEN_LIMIT_PER_USER", "10")),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Situation Table API",
+    "DESCRIPTION": (
+        "De-identified situations, the four filters, meetings, tasks, Filter 3 disclosures and "
+        "consent. Permissions are exactly those of the web interface. Authenticate with the "
+        "browser session or with `Authorization: Token <token>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SituationStatusEnum": "cases.models.Status",
+        "MeetingKindEnum": "cases.models.MeetingKind",
+        "ConclusionReasonEnum": "cases.models.ConclusionReason",
+        "ConsentKindEnum": "consent.models.ConsentKind",
+        "IdentifierFieldEnum": "consent.models.IdentifierField",
+        "NotificationKindEnum": "notifications.models.Kind",
+    },
+    # Docs assets are served by this site (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from our own origin (htmx and Chart.js are
+# served from static/vendor). Styles allow 'unsafe-inline' because several templates still carry
+# small style="" attributes and htmx injects its indicator style; no script may be inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
@@ -236,10 +366,60 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes: lockouts and repeated failures are warnings; skip its start-up chatter.
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs each layout step of every PDF at INFO; keep its warnings only.
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # --- Product settings --------------------------------------------------------------------------
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "situation-table-demo")
 # Days identifying information is kept after a situation is concluded (tables may set their own).
 RETENTION_DAYS_AFTER_CONCLUSION = int(os.environ.get("RETENTION_DAYS_AFTER_CONCLUSION", "30"))
+
+# --- Notifications -----------------------------------------------------------------------------
+# Reminders, deadline notices and digests (notifications app). Beat runs the sweep; the sweep
+# records what is due in the database and enqueues it, so a lost message is found again.
+from celery.schedules import crontab  # noqa: E402
+
+NOTIFICATION_REMINDER_OFFSETS_HOURS = [
+    int(h) for h in env_list("NOTIFICATION_REMINDER_OFFSETS_HOURS", "48,2")
+]
+NOTIFICATION_ESCALATION_GRACE_DAYS = int(os.environ.get("NOTIFICATION_ESCALATION_GRACE_DAYS", "2"))
+NOTIFICATION_FIRST_CONTACT_HOURS = int(os.environ.get("NOTIFICATION_FIRST_CONTACT_HOURS", "48"))
+NOTIFICATION_DIGEST_WEEKDAY = int(os.environ.get("NOTIFICATION_DIGEST_WEEKDAY", "0"))  # Monday
+NOTIFICATION_DIGEST_HOUR = int(os.environ.get("NOTIFICATION_DIGEST_HOUR", "7"))
+NOTIFICATION_SWEEP_SECONDS = int(os.environ.get("NOTIFICATION_SWEEP_SECONDS", "300"))
+# A claim older than this is a worker that died mid-send; it must exceed EMAIL_TIMEOUT by far.
+NOTIFICATION_CLAIM_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_CLAIM_LEASE_SECONDS", "900"))
+NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "10"))
+# First retry delay after an SMTP error; doubles each time (with jitter), up to 10 minutes.
+NOTIFICATION_RETRY_BACKOFF_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_BACKOFF_SECONDS", "30"))
+# Ids per send_notifications message: one broker round trip per batch, not per email.
+NOTIFICATION_BATCH_SIZE = int(os.environ.get("NOTIFICATION_BATCH_SIZE", "100"))
+NOTIFICATION_QUEUE = os.environ.get("NOTIFICATION_QUEUE", "").strip()  # empty: Celery's default
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+if os.environ.get("EMAIL_FILE_PATH"):
+    # For the file email backend (tests, or inspecting what a worker sends).
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {
+        "task": "notifications.tasks.run_sweep",
+        "schedule": float(NOTIFICATION_SWEEP_SECONDS),
+        # A sweep that waited longer than its period is superseded by the next one.
+        "options": {"expires": NOTIFICATION_SWEEP_SECONDS},
+    },
+    "retention-purge": {
+        "task": "notifications.tasks.run_retention_purge",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
+
+# --- Benchmarks --------------------------------------------------------------------------------
+# ``make bench`` only: serves /__bench__/constant/, a constant page with no database access, as
+# the baseline the measured pages are compared with. Never set in a deployment.
+BENCH_CONSTANT_VIEW = env_bool("BENCH_CONSTANT_VIEW", False)

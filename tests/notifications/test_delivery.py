@@ -2,10 +2,7 @@
 how a failure is retried without losing or doubling anything."""
 
 import datetime
-import logging
 import smtplib
-import sys
-import types
 
 import pytest
 from django.core import mail
@@ -285,24 +282,20 @@ def test_seed_notifications_shows_demo_notifications_and_is_idempotent(db):
 # --- The daily retention purge hook -------------------------------------------------------------
 
 
-def test_retention_purge_calls_the_consent_service_for_real(monkeypatch):
-    calls = []
-    fake = types.ModuleType("consent.services")
-    fake.purge_identifying_info = lambda **kwargs: (
-        calls.append(kwargs) or types.SimpleNamespace(people=3)
-    )
-    monkeypatch.setitem(sys.modules, "consent.services", fake)
-    assert tasks.run_retention_purge.apply().get() == 3
-    assert calls == [{"dry_run": False, "actor": None}]
+def test_daily_retention_task_purges_identifying_info_for_real(cast):
+    from cases.models import Status
+    from consent import crypto
+    from consent.models import IdentifyingInfo
+    from tests.cases.factories import bring_to
 
-
-def test_retention_purge_is_a_logged_no_op_while_the_consent_service_is_missing(
-    monkeypatch, caplog
-):
-    monkeypatch.setitem(sys.modules, "consent.services", types.ModuleType("consent.services"))
-    with caplog.at_level(logging.WARNING, logger="notifications.tasks"):
-        assert tasks.run_retention_purge.apply().get() == 0
-    assert "retention purge not available" in caplog.text
+    rejected = bring_to(Status.REJECTED, cast=cast)
+    kept = bring_to(Status.ACCEPTED, cast=cast)
+    for situation in (rejected, kept):
+        IdentifyingInfo.objects.create(
+            situation=situation, ciphertext=crypto.encrypt_json({}), key_id="k", blind_index="b"
+        )
+    assert tasks.run_retention_purge.apply().get() == 1
+    assert list(IdentifyingInfo.objects.values_list("situation_id", flat=True)) == [kept.pk]
 
 
 def test_beat_schedules_the_sweep_and_the_daily_purge(settings):

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError("seed_bulk refuses to run with DJANGO_ENV=production.")
         if situations < OPEN_SITUATIONS:
             raise CommandError(f"--situations must be at least {OPEN_SITUATIONS}.")
-        rng = random.Random(seed)  # noqa: S311 - synthetic benchmark data, not security
+        rng = random.Random(seed)  # noqa: S311  # nosec B311  # benchmark data, not security
         table, agencies, users = self._table_agencies_people(reset)
         if Situation.objects.filter(table=table).exists():
             raise CommandError("The benchmark table already has data; pass --reset.")

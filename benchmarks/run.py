@@ -67,9 +67,9 @@ KNOWN_REASONS = {
         "transaction, or rebuilt nightly with the current month computed live)."
     ),
     "Statistics, 4 years": (
-        "the whole history is the period: 10x the discussions to aggregate (~1.8 s p50 at 100k, "
-        "the three COUNT(DISTINCT) breakdowns over risk factors being ~70% of it). Same remedy: "
-        "pre-aggregation."
+        "the whole history is the period: 10x the discussions to aggregate (the three "
+        "COUNT(DISTINCT) breakdowns over risk factors are two thirds of the database time). "
+        "Same remedy: pre-aggregation."
     ),
     "API tasks": (
         "the page itself is an index scan (task_list_order), but the API's page-number pagination "

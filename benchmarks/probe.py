@@ -5,7 +5,7 @@
 
 On the table seeded by ``manage.py seed_bulk`` (code BLK) it
 
-* picks the pages to measure (today's meeting, an open and an old concluded situation, …) and
+* picks the pages to measure (the current meeting, an open and an old concluded situation, …) and
   checks that each answers 200 to the chair (not a redirect to sign-in, agreement or 2FA);
 * counts the SQL queries of each page (django.test.Client, after one warm-up request);
 * creates a session for the chair, whose cookie the HTTP load generator sends;
@@ -45,13 +45,15 @@ def pages(table_id: int) -> list[tuple[str, str]]:
     from cases.models import Meeting, Situation, Status
 
     today = timezone.localdate()
+    # The meeting seed_bulk scheduled on the day it ran: the table's latest, still open. (Not
+    # "scheduled today": the seeded databases are kept from one day to the next.)
     meeting = (
-        Meeting.objects.filter(table_id=table_id, scheduled_at__date=today)
-        .order_by("scheduled_at")
+        Meeting.objects.filter(table_id=table_id, closed_at__isnull=True)
+        .order_by("-scheduled_at")
         .first()
     )
     if meeting is None:
-        raise SystemExit(f"No meeting today on {CODE}: rerun with --fresh (the seed is stale).")
+        raise SystemExit(f"No open meeting on {CODE}: rerun with --fresh.")
     situations = Situation.objects.filter(table_id=table_id)
     open_one = (
         situations.filter(status=Status.INTERVENTION, agenda_items__meeting=meeting)
@@ -59,11 +61,11 @@ def pages(table_id: int) -> list[tuple[str, str]]:
         .first()
     )
     old_one = situations.filter(status=Status.CONCLUDED).order_by("created_at", "id").first()
-    four_years = today.replace(year=today.year - 4)
+    four_years = today - datetime.timedelta(days=4 * 365 + 1)
     t = table_id
     return [
-        ("Meeting mode (today)", reverse("meeting-mode", args=[t, meeting.pk])),
-        ("Meeting detail (today)", reverse("meeting-detail", args=[t, meeting.pk])),
+        ("Meeting mode (current meeting)", reverse("meeting-mode", args=[t, meeting.pk])),
+        ("Meeting page (current meeting)", reverse("meeting-detail", args=[t, meeting.pk])),
         ("Situation list", reverse("situation-list", args=[t])),
         ("Situation list, concluded", reverse("situation-list", args=[t]) + "?status=concluded"),
         ("Situation detail, open", reverse("situation-detail", args=[t, open_one.pk])),
@@ -139,7 +141,12 @@ def explain(counted: dict, out: Path, top: int = 3) -> None:
         "",
     ]
     for label, info in counted.items():
-        selects = [q for q in info["captured"] if q["sql"].lstrip().upper().startswith("SELECT")]
+        # Not the session lookup: a primary-key read, and its key is a live sign-in.
+        selects = [
+            q
+            for q in info["captured"]
+            if q["sql"].lstrip().upper().startswith("SELECT") and "django_session" not in q["sql"]
+        ]
         selects.sort(key=lambda q: float(q["time"]), reverse=True)
         lines += [f"## {label}", "", f"`{info['path']}` — {info['queries']} queries", ""]
         for q in selects[:top]:

@@ -13,12 +13,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
+
+from core.http import safe_next_url
 
 from . import services, two_factor
 from .forms import (
@@ -34,15 +35,6 @@ from .permissions import Capability, active_memberships, agreement_required, tab
 INVITATION_SESSION_KEY = "invitation_token"
 THROTTLED = _lazy("Too many wrong codes. Wait a minute, then try again.")
 BACKUP_CODES_SESSION_KEY = "new_backup_codes"
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _form_errors(form, error: ValidationError) -> None:
@@ -199,7 +191,7 @@ def agreement(request, access):
     form = AcceptAgreementForm(
         request.POST or None, initial={"version": version.pk if version else None}
     )
-    next_url = _safe_next(request, reverse("orientation", args=[access.table.pk]))
+    next_url = safe_next_url(request, reverse("orientation", args=[access.table.pk]))
     if request.method == "POST" and version is not None and form.is_valid():
         posted = AgreementVersion.objects.filter(
             pk=form.cleaned_data["version"], table=access.table
@@ -392,7 +384,7 @@ def otp_setup(request):
         return redirect(f"{reverse('otp-verify')}?{request.GET.urlencode()}")
     device = services.pending_totp_device(actor=user)
     form = OTPTokenForm(request.POST or None, numeric=True)
-    next_url = _safe_next(request, reverse("home"))
+    next_url = safe_next_url(request, reverse("home"))
     if request.method == "POST" and form.is_valid():
         if not device.verify_is_allowed()[0]:
             form.add_error("token", THROTTLED)
@@ -425,7 +417,7 @@ def otp_setup(request):
 @login_required
 def otp_verify(request):
     user = request.user
-    next_url = _safe_next(request, reverse("home"))
+    next_url = safe_next_url(request, reverse("home"))
     if not user_has_device(user):
         return redirect(f"{reverse('otp-setup')}?{request.GET.urlencode()}")
     form = OTPTokenForm(request.POST or None)
@@ -461,5 +453,5 @@ def otp_backup_codes(request):
     return render(
         request,
         "registration/otp_backup_codes.html",
-        {"codes": codes, "next": _safe_next(request, reverse("home"))},
+        {"codes": codes, "next": safe_next_url(request, reverse("home"))},
     )

@@ -18,6 +18,7 @@ from agencies.models import Sector, Table
 from . import services
 from .models import (
     Decision,
+    Discussion,
     Meeting,
     ProtectiveFactor,
     RiskFactor,
@@ -193,6 +194,9 @@ def _shift(situation_ids, delta: datetime.timedelta):
         decided_at=F("decided_at") - delta
     )
     Task.objects.filter(situation_id__in=situation_ids).update(created_at=F("created_at") - delta)
+    Discussion.objects.filter(situation_id__in=situation_ids).update(
+        decided_at=F("decided_at") - delta
+    )
 
 
 @transaction.atomic

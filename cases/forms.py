@@ -185,11 +185,14 @@ class PlanForm(TableAgencyMixin, forms.Form):
         required=False,
     )
     note = forms.CharField(
-        label=_("Plan"),
+        label=_("Plan (intervening agencies only)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=1000,
-        help_text=_("E.g. door knock by police and mental health within 48 hours."),
+        help_text=_(
+            "E.g. door knock by police and mental health within 48 hours. Seen only by the lead "
+            "and assisting agencies, the originating agency, the chair and the coordinator."
+        ),
     )
 
 
@@ -209,10 +212,20 @@ class TaskForm(TableAgencyMixin, forms.Form):
 
 class ReportBackForm(forms.Form):
     note = forms.CharField(
-        label=_("Report back"),
+        label=_("Report back to the table"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        help_text=_("De-identified: what was done, who was reached, what is next."),
+        help_text=_(
+            "De-identified summary every agency at the table hears: what was done, whether the "
+            "risk is lower, what is next."
+        ),
+    )
+    detail = forms.CharField(
+        label=_("Intervention notes (intervening agencies only)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        help_text=_("Working detail of Filter 4, seen only by the lead and assisting agencies."),
     )
     first_intervention_at = forms.DateTimeField(
         label=_("First intervention (door knock) took place"),

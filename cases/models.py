@@ -246,6 +246,9 @@ class Situation(models.Model):
         _("conclusion reason"), max_length=20, choices=ConclusionReason.choices, blank=True
     )
     conclusion_note = models.TextField(_("conclusion note"), blank=True)
+    # A rejected situation keeps only limited data: its narrative and factors are purged with
+    # the originating agency's retention period (DESIGN §2a).
+    detail_purged_at = models.DateTimeField(_("detail purged"), null=True, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -441,7 +444,10 @@ class Decision(models.Model):
         Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
     )
     kind = models.CharField(max_length=16, choices=DecisionKind.choices)
+    # What the whole table may hear (a report back's de-identified summary, a decision's reason).
     note = models.TextField(blank=True)
+    # Filter 4 working detail (plan text, intervention notes): for the intervening agencies only.
+    detail = models.TextField(blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -454,6 +460,37 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.situation_id}: {self.kind}"
+
+
+class Discussion(models.Model):
+    """One Filter 2 discussion. The RTD counts discussions, not situations: a situation returned
+    for more information and accepted later was discussed twice. The de-identified limited fields
+    are copied as they stood at the discussion, so statistics keep them after a rejected
+    situation's detail is purged."""
+
+    table = models.ForeignKey(Table, on_delete=models.PROTECT, related_name="discussions")
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="discussions")
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="discussions"
+    )
+    disposition = models.CharField(max_length=10, choices=F2Disposition.choices)
+    decided_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    originating_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    subject_type = models.CharField(max_length=12, choices=SubjectType.choices)
+    age_group = models.CharField(max_length=8, choices=AgeGroup.choices)
+    gender = models.CharField(max_length=16, choices=Gender.choices)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        verbose_name = _("Filter 2 discussion")
+        verbose_name_plural = _("Filter 2 discussions")
+        indexes = [models.Index(fields=["table", "decided_at", "id"], name="discussion_table_at")]
+
+    def __str__(self):
+        return f"{self.situation_id}: {self.disposition}"
 
 
 class Task(models.Model):

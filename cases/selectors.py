@@ -4,13 +4,14 @@ Views, the API and exports start from these. A member of another table gets 404 
 nobody learns that a record exists.
 """
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from agencies.permissions import Capability, TableAccess
 
+from . import visibility
 from .models import (
     ACTIVE_AER_STATUSES,
     AgendaItem,
@@ -28,10 +29,10 @@ from .models import (
 
 
 def situations_visible_to(access: TableAccess):
-    """All de-identified situations of the member's table (none without the capability)."""
-    if not access.can(Capability.VIEW_SITUATIONS):
-        return Situation.objects.none()
-    return Situation.objects.filter(table=access.table)
+    """The situations of the member's table whose existence the visibility policy lets them
+    know (``cases.visibility``): Filter 1 drafts only for their originating agency. Which parts
+    of each one they may see is :func:`cases.visibility.sight`'s answer."""
+    return visibility.visible_situations(access)
 
 
 def _count_of(model, field: str, **filters):
@@ -55,7 +56,8 @@ def situation_list(access: TableAccess, *, status: str = "", mine: bool = False,
     if q:
         qs = qs.filter(number__icontains=q.strip())
     return (
-        qs.prefetch_related(
+        visibility.annotate_for(access, qs)
+        .prefetch_related(
             Prefetch(
                 "risk_factors",
                 queryset=RiskFactor.objects.select_related("category").order_by(
@@ -66,6 +68,15 @@ def situation_list(access: TableAccess, *, status: str = "", mine: bool = False,
         .annotate(open_tasks=_count_of(Task, "situation", done_at__isnull=True))
         .order_by("-created_at", "-id")
     )
+
+
+def with_sight(access: TableAccess, situations) -> list[Situation]:
+    """Evaluate a (sliced) situation list and attach to each row what the member may see of it
+    (``row.sight``), from the annotations and prefetches of :func:`situation_list`."""
+    rows = list(situations)
+    for row in rows:
+        row.sight = visibility.sight(access, row)
+    return rows
 
 
 def get_situation(access: TableAccess, situation_id) -> Situation:
@@ -159,11 +170,14 @@ def next_meeting(access: TableAccess) -> Meeting | None:
     )
 
 
-def agenda(meeting: Meeting) -> list[AgendaItem]:
+def agenda(access: TableAccess, meeting: Meeting) -> list[AgendaItem]:
     """Returning situations (report-back) first, then new presentations, each with what meeting
-    mode shows — in a fixed number of queries."""
+    mode shows — in a fixed number of queries. Only items whose situation the member may know
+    of; each item carries ``sight``, the parts of its situation the member may see."""
     items = (
-        AgendaItem.objects.filter(meeting=meeting)
+        AgendaItem.objects.filter(
+            meeting=meeting, situation__in=situations_visible_to(access).values("pk")
+        )
         .select_related("situation", "situation__originating_agency", "situation__lead_agency")
         .prefetch_related(
             Prefetch(
@@ -188,7 +202,10 @@ def agenda(meeting: Meeting) -> list[AgendaItem]:
         )
     )
     order = {AgendaSection.RETURNING: 0, AgendaSection.NEW: 1}
-    return sorted(items, key=lambda i: (order[i.section], i.position, i.pk))
+    items = sorted(items, key=lambda i: (order[i.section], i.position, i.pk))
+    for item in items:
+        item.sight = visibility.sight(access, item.situation)
+    return items
 
 
 def attendance_for(meeting: Meeting):
@@ -213,9 +230,21 @@ def agenda_candidates(access: TableAccess, meeting: Meeting):
 
 
 def tasks_visible_to(access: TableAccess):
-    if not access.can(Capability.VIEW_SITUATIONS):
+    """Tasks are Filter 4 working detail: the member's own agency's tasks, and the tasks of
+    situations whose Filter 4 detail the member may see (as intervening agency, originating
+    agency, chair or coordinator). Other members never learn what a task says."""
+    if not access.can(Capability.VIEW_SITUATIONS) or access.can(Capability.VIEW_AUDIT):
         return Task.objects.none()
-    return Task.objects.filter(situation__table=access.table)
+    tasks = Task.objects.filter(situation__table=access.table)
+    if access.can(Capability.RECORD_DECISIONS) or access.can(Capability.MANAGE_MEETINGS):
+        return tasks
+    agency = access.agency
+    mine = Q(owner_agency=agency) | Q(situation__lead_agency=agency)
+    mine |= Q(situation__assisting_agencies=agency)
+    if access.can(Capability.CREATE_SITUATION):
+        mine |= Q(situation__originating_agency=agency)
+    ids = Task.objects.filter(mine, situation__table=access.table).values("pk")
+    return tasks.filter(pk__in=ids)
 
 
 def agency_tasks(access: TableAccess, *, include_done: bool = False):

@@ -28,6 +28,7 @@ from .models import (
     ConclusionReason,
     Decision,
     DecisionKind,
+    Discussion,
     F2Disposition,
     Meeting,
     MeetingKind,
@@ -343,6 +344,20 @@ def record_filter2_decision(
         decided_by=actor,
         decided_at=now,
     )
+    # Every discussion counts (returned, then accepted = two), with its limited fields as
+    # they stood when the table discussed it.
+    Discussion.objects.create(
+        table_id=situation.table_id,
+        situation=situation,
+        meeting=meeting,
+        disposition=disposition,
+        decided_at=now,
+        decided_by=actor,
+        originating_agency_id=situation.originating_agency_id,
+        subject_type=situation.subject_type,
+        age_group=situation.age_group,
+        gender=situation.gender,
+    )
     _mark_discussed(meeting, situation)
     _record(
         situation,
@@ -446,7 +461,9 @@ def plan_intervention(
         situation=situation,
         meeting=meeting,
         kind=DecisionKind.F4_PLAN,
-        note=f"{summary} {note}".strip(),
+        note=summary,
+        # The plan itself is Filter 4 working detail: for the intervening agencies only.
+        detail=(note or "").strip(),
         decided_by=actor,
     )
     _mark_discussed(meeting, situation)
@@ -485,11 +502,24 @@ def add_task(
     if not _may_act_for_lead(access, situation):
         raise PermissionDenied(_("Only the chair or the lead agency may add tasks."))
     _check_meeting(meeting, situation)
+    _require_status(
+        situation,
+        ACTIVE_AER_STATUSES,
+        _("Tasks belong to accepted situations; this one is %(status)s."),
+    )
     errors = {}
     if owner_agency is None:
         errors["owner_agency"] = _("Choose the agency that owns this task.")
     else:
         _table_agencies(situation.table, [owner_agency], "owner_agency")
+        involved = {situation.lead_agency_id, *situation.f3_agencies.values_list("pk", flat=True)}
+        involved |= set(situation.assisting_agencies.values_list("pk", flat=True))
+        if owner_agency.pk not in involved:
+            # Filter 4 detail is for the intervening agencies: a task goes to one of them.
+            errors["owner_agency"] = _(
+                "Give the task to the lead agency, an assisting agency or an agency named at "
+                "Filter 3."
+            )
     if not (description or "").strip():
         errors["description"] = _("Describe the task.")
     else:
@@ -503,11 +533,6 @@ def add_task(
         errors["due_date"] = _("The due date cannot be in the past.")
     if errors:
         raise ValidationError(errors)
-    _require_status(
-        situation,
-        ACTIVE_AER_STATUSES,
-        _("Tasks belong to accepted situations; this one is %(status)s."),
-    )
     task = Task.objects.create(
         situation=situation,
         owner_agency=owner_agency,
@@ -562,10 +587,14 @@ def record_report_back(
     actor,
     situation: Situation,
     note: str,
+    detail: str = "",
     first_intervention_at: datetime.datetime | None = None,
     meeting: Meeting | None = None,
 ) -> Situation:
-    """The lead agency reports back (at the next meeting) on the intervention."""
+    """The lead agency reports back (at the next meeting) on the intervention.
+
+    ``note`` is the de-identified summary the whole table hears; ``detail`` holds intervention
+    notes for the intervening agencies only (Filter 4 "leave the room")."""
     access = _access(actor, situation.table, Capability.VIEW_SITUATIONS)
     situation = _lock(situation)
     # Checked on the locked row: the lead agency may have changed since the caller loaded it.
@@ -575,6 +604,8 @@ def record_report_back(
     if not (note or "").strip():
         raise ValidationError({"note": _("Write what happened since the last meeting.")})
     validate_deidentified(note, situation=situation)
+    if detail:
+        validate_deidentified(detail, situation=situation)
     if first_intervention_at and first_intervention_at > timezone.now():
         raise ValidationError({"first_intervention_at": _("This date is in the future.")})
     _require_status(
@@ -594,6 +625,7 @@ def record_report_back(
         meeting=meeting,
         kind=DecisionKind.REPORT_BACK,
         note=note.strip(),
+        detail=(detail or "").strip(),
         decided_by=actor,
     )
     _mark_discussed(meeting, situation)

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.permissions import Capability, table_view
+from core.http import safe_next_url
 
-from . import selectors, services
+from . import selectors, services, visibility
 from .forms import (
     AffectedPersonFormSet,
     ConcludeForm,
@@ -43,7 +44,9 @@ def table_overview(request, access):
         "access": access,
         "next_meeting": selectors.next_meeting(access),
         "counts": {s: counts.get(s, 0) for s in Status.values},
-        "my_situations": selectors.situation_list(access, status="open", mine=True)[:8],
+        "my_situations": selectors.with_sight(
+            access, selectors.situation_list(access, status="open", mine=True)[:8]
+        ),
         "my_tasks": selectors.agency_tasks(access)[:8],
     }
     return render(request, "cases/table_overview.html", context)
@@ -74,7 +77,9 @@ def situation_list(request, access):
         status = ""
     mine = request.GET.get("mine") == "1"
     q = request.GET.get("q", "")[:40]
-    situations = selectors.situation_list(access, status=status, mine=mine, q=q)[:200]
+    situations = selectors.with_sight(
+        access, selectors.situation_list(access, status=status, mine=mine, q=q)[:200]
+    )
     context = {
         "access": access,
         "situations": situations,
@@ -173,11 +178,14 @@ def situation_edit(request, access, situation_id):
 @table_view(Capability.VIEW_SITUATIONS)
 def situation_detail(request, access, situation_id):
     situation = selectors.situation_detail(access, situation_id)
+    view = visibility.sight(access, situation)
     context = {
         "access": access,
         "situation": situation,
+        "sight": view,
+        "decisions": visibility.visible_decisions(view, situation.decisions.all()),
         "may_edit": selectors.may_edit(access, situation),
-        "is_originator": situation.originating_agency_id == access.agency.pk,
+        "is_originator": view.is_originating,
         "withdraw_form": ReasonForm(),
         "detail_extras": [hook(request, access, situation) for hook in DETAIL_HOOKS],
     }
@@ -246,10 +254,8 @@ def task_complete(request, access, task_id):
         messages.error(request, exc.message)
     if request.htmx:
         return render(request, "cases/partials/task_row.html", {"access": access, "task": task})
-    next_url = request.POST.get("next", "")
-    if next_url.startswith(f"/tables/{access.table.pk}/"):
-        return redirect(next_url)
-    return redirect("task-list", access.table.pk)
+    default = reverse("task-list", args=[access.table.pk])
+    return redirect(safe_next_url(request, default, prefix=f"/tables/{access.table.pk}/"))
 
 
 # --- Meetings ----------
@@ -307,7 +313,7 @@ def meeting_detail(request, access, meeting_id):
     context = {
         "access": access,
         "meeting": meeting,
-        "agenda": selectors.agenda(meeting),
+        "agenda": selectors.agenda(access, meeting),
         "attendance": selectors.attendance_for(meeting),
         "candidates": (
             selectors.agenda_candidates(access, meeting)
@@ -365,9 +371,8 @@ def meeting_attendance(request, access, meeting_id, agency_id):
             "cases/partials/attendance_row.html",
             {"access": access, "meeting": meeting, "agency": agency, "record": record},
         )
-    return redirect(
-        request.POST.get("next") or reverse("meeting-detail", args=[access.table.pk, meeting.pk])
-    )
+    default = reverse("meeting-detail", args=[access.table.pk, meeting.pk])
+    return redirect(safe_next_url(request, default, prefix=f"/tables/{access.table.pk}/"))
 
 
 # --- Meeting mode ----------
@@ -406,10 +411,25 @@ def _forms_for(situation, table, bound=None):
     return forms
 
 
+def _following(meeting, items, item_id):
+    """The item to show when the requested one is not visible (any more): a situation returned
+    to its agency at Filter 2 goes back inside the agency, so meeting mode moves on to the next
+    item the member may see, in agenda order."""
+    if not items:
+        return None
+    wanted = meeting.agenda_items.filter(pk=item_id).first() if str(item_id).isdigit() else None
+    if wanted is None:
+        return items[0]
+    order = {AgendaSection.RETURNING: 0, AgendaSection.NEW: 1}
+    key = (order[wanted.section], wanted.position, wanted.pk)
+    later = [i for i in items if (order[i.section], i.position, i.pk) > key]
+    return later[0] if later else items[-1]
+
+
 def _meeting_mode_context(access, meeting, item_id=None, bound=None):
-    items = selectors.agenda(meeting)
+    items = selectors.agenda(access, meeting)
     current = next((i for i in items if str(i.pk) == str(item_id)), None) or (
-        items[0] if items else None
+        _following(meeting, items, item_id)
     )
     index = items.index(current) if current else -1
     return {
@@ -422,6 +442,11 @@ def _meeting_mode_context(access, meeting, item_id=None, bound=None):
         "position": index + 1,
         "next_item": items[index + 1] if current and index + 1 < len(items) else None,
         "previous_item": items[index - 1] if current and index > 0 else None,
+        "current_decisions": (
+            visibility.visible_decisions(current.sight, current.situation.decisions.all())
+            if current
+            else []
+        ),
         "forms": _forms_for(current.situation, access.table, bound) if current else {},
         "attendance": selectors.attendance_for(meeting),
     }

@@ -12,6 +12,7 @@ from .models import (
     DisclosureBasis,
     IdentifierField,
 )
+from .services import NOT_NAMED_MESSAGE
 
 
 class PersonForm(forms.Form):
@@ -56,7 +57,11 @@ class DisclosureForm(forms.Form):
 
     def __init__(self, *args, situation, allowed_fields, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agencies"].queryset = situation.table.agencies.order_by("name")
+        # Filter 3 is one act: identifying information goes only to agencies named there, and
+        # never "back" to the originating agency, which already holds it.
+        recipients = situation.f3_agencies.exclude(pk=situation.originating_agency_id)
+        self.fields["agencies"].queryset = recipients.order_by("name")
+        self.fields["agencies"].error_messages["invalid_choice"] = NOT_NAMED_MESSAGE
         self.fields["fields"].choices = [
             (value, label) for value, label in IdentifierField.choices if value in allowed_fields
         ]
@@ -68,8 +73,7 @@ class DisclosureForm(forms.Form):
         )
         if not self.is_bound:
             self.initial["fields"] = list(allowed_fields)
-            if situation.f3_agencies.exists():
-                self.initial["agencies"] = list(situation.f3_agencies.values_list("pk", flat=True))
+            self.initial["agencies"] = list(recipients.values_list("pk", flat=True))
 
 
 class ConsentForm(forms.Form):

@@ -4,7 +4,9 @@ from django.db.models import Prefetch
 from guardian.shortcuts import get_user_perms
 
 from agencies.permissions import Capability, TableAccess
+from cases import visibility
 from cases.models import CLOSED_STATUSES, Situation
+from cases.visibility import Part
 
 from .models import (
     DEFAULT_SHARED_FIELDS,
@@ -34,13 +36,17 @@ def is_originator(access: TableAccess, situation: Situation) -> bool:
 def disclosed_fields_for(access: TableAccess, situation: Situation) -> list[str] | None:
     """The identifiers this member may see for this situation, or None for no access.
 
-    The originating agency sees what it entered (until the retention purge). Anyone else needs an
-    active Filter 3 disclosure to their agency *and* the object permission it granted them, and
-    the situation must still be open (conclusion revokes access).
+    The visibility policy decides who is eligible (``cases.visibility``: the originating agency
+    until the purge; agencies named at Filter 3 while the situation is open). The originating
+    agency sees what it entered. Anyone else also needs an active Filter 3 disclosure to their
+    agency *and* the object permission it granted them.
     """
     if access is None or access.table.pk != situation.table_id:
         return None
-    if is_originator(access, situation):
+    view = visibility.sight(access, situation)
+    if Part.IDENTIFYING not in view:
+        return None
+    if view.is_originating:
         return ["given_name", "family_name", "date_of_birth", "address", "phone", "notes"]
     if situation.status in CLOSED_STATUSES:
         return None

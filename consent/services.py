@@ -15,12 +15,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm
 
 from agencies.models import Agency, Membership
 from agencies.permissions import Capability, TableAccess, table_access
-from cases.models import ACTIVE_AER_STATUSES, OPEN_STATUSES, Situation, Status
+from cases.models import ACTIVE_AER_STATUSES, OPEN_STATUSES, AffectedPerson, Situation, Status
 from cases.services import InvalidTransition
 
 from . import crypto
@@ -37,6 +38,11 @@ from .models import (
 from .selectors import PERMISSION, disclosed_fields_for, is_originator, shared_fields
 
 logger = logging.getLogger(__name__)
+
+NOT_NAMED_MESSAGE = gettext_lazy(
+    "Disclose only to agencies named at Filter 3 (never to the originating agency, which "
+    "already holds this information)."
+)
 
 PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "address", "phone", "notes")
 
@@ -209,8 +215,12 @@ def disclose_identifying_info(
     harm, with a written justification. Grants the agencies' members an object permission.
     """
     access = _access(actor, situation)
-    if not access.can(Capability.DISCLOSE):
-        raise PermissionDenied(_("Only the chair records Filter 3 disclosures."))
+    # The chair records it, or the originating agency for its own client's information; the
+    # record says who (``disclosed_by``).
+    if not (access.can(Capability.DISCLOSE) or is_originator(access, situation)):
+        raise PermissionDenied(
+            _("Only the chair or the originating agency records Filter 3 disclosures.")
+        )
     situation = Situation.objects.select_for_update().get(pk=situation.pk)
     if situation.status not in ACTIVE_AER_STATUSES:
         raise InvalidTransition(
@@ -220,13 +230,19 @@ def disclose_identifying_info(
             )
             % {"status": situation.get_status_display()}
         )
+    named = set(situation.f3_agencies.values_list("pk", flat=True))
+    if not named:
+        raise InvalidTransition(
+            _("Name the agencies that may be involved at Filter 3 before disclosing.")
+        )
     agencies = list(agencies)
     errors = {}
     ids = {a.pk for a in agencies}
     if not ids:
         errors["agencies"] = _("Choose at least one agency.")
-    elif situation.table.agencies.filter(pk__in=ids).count() != len(ids):
-        errors["agencies"] = _("Choose agencies that sit at this table.")
+    elif not ids <= named - {situation.originating_agency_id}:
+        # Filter 3 is one act: only a subset of the agencies named there.
+        errors["agencies"] = str(NOT_NAMED_MESSAGE)
     allowed = shared_fields(situation.table)
     fields = [f for f in dict.fromkeys(fields or [])]
     if not fields:
@@ -413,6 +429,7 @@ class PurgeReport:
     situations: list[int] = field(default_factory=list)
     people: int = 0
     dry_run: bool = False
+    rejected_detail: list[int] = field(default_factory=list)
 
 
 def purge_candidates(now=None, days: int | None = None):
@@ -443,6 +460,7 @@ def purge_identifying_info(*, actor=None, now=None, days=None, dry_run=False) ->
     due = purge_candidates(now=now, days=days)
     people = IdentifyingInfo.objects.filter(situation_id__in=due)
     report = PurgeReport(situations=due, people=people.count(), dry_run=dry_run)
+    report.rejected_detail = purge_rejected_detail(actor=actor, now=now, days=days, dry_run=dry_run)
     if dry_run or not due:
         return report
     people.delete()
@@ -456,6 +474,52 @@ def purge_identifying_info(*, actor=None, now=None, days=None, dry_run=False) ->
             data={"status": situation.status},
         )
     return report
+
+
+def rejected_detail_candidates(now=None, days: int | None = None) -> list[int]:
+    """Rejected situations whose narrative and factors are past the table's retention period
+    (counted from the Filter 2 rejection) and not yet purged."""
+    now = now or timezone.now()
+    default_days = days if days is not None else settings.RETENTION_DAYS_AFTER_CONCLUSION
+    policies = dict(DisclosurePolicy.objects.values_list("table_id", "retention_days"))
+    rows = Situation.objects.filter(
+        status=Status.REJECTED, detail_purged_at__isnull=True, f2_decided_at__isnull=False
+    ).values_list("pk", "table_id", "f2_decided_at")
+    due = []
+    for pk, table_id, decided_at in rows:
+        keep = policies.get(table_id, default_days) if days is None else days
+        if decided_at <= now - datetime.timedelta(days=keep):
+            due.append(pk)
+    return sorted(due)
+
+
+@transaction.atomic
+def purge_rejected_detail(*, actor=None, now=None, days=None, dry_run=False) -> list[int]:
+    """A rejected discussion keeps only limited data (the RTD's rule, DESIGN §2a): once the
+    retention period has passed, delete the narrative, the risk, protective and study factors
+    and the affected persons; keep the limited fields (subject type, age group, gender,
+    originating agency, dates, the decision) that statistics and the RTD export use."""
+    due = rejected_detail_candidates(now=now, days=days)
+    if dry_run or not due:
+        return due
+    for model in (
+        Situation.risk_factors.through,
+        Situation.study_flags.through,
+        Situation.protective_factors.through,
+        AffectedPerson,
+    ):
+        model.objects.filter(situation_id__in=due).delete()
+    stamp = timezone.now()
+    for situation in Situation.objects.filter(pk__in=due).select_related("table"):
+        Situation.objects.filter(pk=situation.pk).update(narrative="", detail_purged_at=stamp)
+        record_event(
+            actor=actor,
+            event="retention.rejected_detail_purged",
+            table=situation.table,
+            obj=situation,
+            data={"status": situation.status},
+        )
+    return due
 
 
 @transaction.atomic

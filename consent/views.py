@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.permissions import Capability, table_view
 from cases import selectors as case_selectors
+from cases import visibility
 from cases.forms import run_service
 from cases.models import ACTIVE_AER_STATUSES
 from cases.services import InvalidTransition
@@ -21,19 +22,22 @@ from .forms import ConsentForm, DisclosureForm, PersonForm, PolicyForm, Withdraw
 from .models import ConsentKind, ConsentRecord, DisclosurePolicy
 
 
-def _panel_context(request, access, situation):
+def _panel_context(request, access, situation, view):
     allowed = selectors.disclosed_fields_for(access, situation)
-    consents = list(selectors.consents(situation))
+    consents = list(selectors.consents(situation)) if view.disclosure_meta else []
+    named = situation.f3_agencies.exclude(pk=situation.originating_agency_id).exists()
+    may_disclose = access.can(Capability.DISCLOSE) or selectors.is_originator(access, situation)
     return {
         "access": access,
         "situation": situation,
+        "sight": view,
         "can_reveal": allowed is not None,
         "is_originator": selectors.is_originator(access, situation),
         "people_count": selectors.people(situation).count(),
-        "disclosures": list(selectors.disclosures(situation)),
+        "disclosures": list(selectors.disclosures(situation)) if view.disclosure_meta else [],
         "consents": consents,
         "withdrawn": [c for c in consents if c.withdrawn_at and c.kind == ConsentKind.DISCLOSURE],
-        "can_disclose": access.can(Capability.DISCLOSE) and situation.status in ACTIVE_AER_STATUSES,
+        "can_disclose": may_disclose and named and situation.status in ACTIVE_AER_STATUSES,
         "can_record_consent": selectors.is_originator(access, situation)
         or access.can(Capability.RECORD_DECISIONS),
         "is_open": situation.is_open,
@@ -42,10 +46,16 @@ def _panel_context(request, access, situation):
 
 
 def identifying_panel(request, access, situation):
-    """The situation page's Filter 3 card (registered in ``cases.views.DETAIL_HOOKS``)."""
+    """The situation page's Filter 3 card (registered in ``cases.views.DETAIL_HOOKS``).
+
+    Only for members the visibility policy lets see identifying information or disclosure
+    metadata; the other agencies at the table get no card at all."""
+    view = visibility.sight(access, situation)
+    if not (view.identifying or view.disclosure_meta):
+        return ""
     return render_to_string(
         "consent/identifying_panel.html",
-        _panel_context(request, access, situation),
+        _panel_context(request, access, situation, view),
         request=request,
     )
 
@@ -96,9 +106,12 @@ def reveal(request, access, situation_id):
     return response
 
 
-@table_view(Capability.DISCLOSE)
+@table_view(Capability.VIEW_SITUATIONS)
 def disclose(request, access, situation_id):
     situation = case_selectors.get_situation(access, situation_id)
+    # The chair, or the originating agency for its own client (the service checks again).
+    if not (access.can(Capability.DISCLOSE) or selectors.is_originator(access, situation)):
+        raise PermissionDenied
     form = DisclosureForm(
         request.POST or None,
         situation=situation,

@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from core.http import safe_next_url
 
 from . import selectors, services
 from .forms import PreferencesForm
@@ -44,10 +46,7 @@ def notification_open(request, notification_id):
 
 
 def _back(request):
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect("notification-list")
+    return redirect(safe_next_url(request, reverse("notification-list")))
 
 
 @login_required

@@ -17,6 +17,7 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -27,6 +28,7 @@ from cases.models import (
     AffectedRelationship,
     AgeGroup,
     ConclusionReason,
+    Discussion,
     F2Disposition,
     Gender,
     ProtectiveFactor,
@@ -146,35 +148,48 @@ LIMITED_COLUMNS = frozenset(
 
 CHUNK_SIZE = 200
 
-_MAIN_FIELDS = (
-    "id",
-    "number",
-    "subject_type",
-    "age_group",
-    "gender",
-    "originating_agency_id",
-    "f1_attested_at",
-    "f2_decided_at",
-    "f2_disposition",
-    "f3_at",
-    "f4_planned_at",
-    "first_intervention_at",
-    "lead_agency_id",
-    "concluded_at",
-    "conclusion_reason",
-    "status",
-)
+# Row keys → lookups on ``Discussion``: one row per Filter 2 discussion (the RTD counts
+# discussions), the limited fields as they stood at the discussion, the rest from the situation.
+_MAIN_FIELDS = {
+    "id": "situation_id",
+    "number": "situation__number",
+    "subject_type": "subject_type",
+    "age_group": "age_group",
+    "gender": "gender",
+    "originating_agency_id": "originating_agency_id",
+    "f1_attested_at": "situation__f1_attested_at",
+    "f2_decided_at": "decided_at",
+    "f2_disposition": "disposition",
+    "f3_at": "situation__f3_at",
+    "f4_planned_at": "situation__f4_planned_at",
+    "first_intervention_at": "situation__first_intervention_at",
+    "lead_agency_id": "situation__lead_agency_id",
+    "concluded_at": "situation__concluded_at",
+    "conclusion_reason": "situation__conclusion_reason",
+    "status": "situation__status",
+    "shown": "shown",
+}
 
 
-def rtd_situations(situations, date_range):
-    """The situations an RTD export covers: those discussed at Filter 2 within the range.
+def rtd_situations(situations, date_range, *, table=None):
+    """The Filter 2 discussions an RTD export covers: those held within the range, of the
+    situations in ``situations`` (the member's scoped queryset, ``situations_visible_to``).
 
-    ``situations`` is the member's scoped queryset (``situations_visible_to``). The RTD counts
-    discussions, so the range applies to the date of the Filter 2 decision.
+    The RTD counts discussions: a situation returned for more information and accepted later
+    yields two rows, the returned one with the RTD's limited data only. A discussion of a
+    situation the member may not know of (returned, so back inside its agency: Filter 1 is
+    internal) is still counted, without its number.
     """
-    return situations.filter(
-        f2_decided_at__isnull=False, **date_range.filter_kwargs("f2_decided_at")
-    ).order_by("f2_decided_at", "id")
+    shown = Exists(situations.filter(pk=OuterRef("situation_id")))
+    if table is not None:
+        scope = {"table_id": table.pk}
+    else:
+        scope = {"table_id__in": situations.order_by().values("table_id")[:1]}
+    return (
+        Discussion.objects.filter(**scope, **date_range.filter_kwargs("decided_at"))
+        .annotate(shown=shown)
+        .order_by("decided_at", "id")
+    )
 
 
 class _Taxonomy:
@@ -259,17 +274,19 @@ def _many(ids: list[int]) -> dict[str, dict[int, list]]:
 
 
 def rtd_rows(situations, *, labels: bool = False) -> Iterator[list]:
-    """One list per situation, in ``RTD_COLUMNS`` order, codes by default.
+    """One list per Filter 2 discussion (``rtd_situations``), in ``RTD_COLUMNS`` order, codes by
+    default.
 
     ``labels=True`` writes human-readable labels in the active language instead of codes (the
     header keeps its stable codes either way, so a spreadsheet template keeps working).
     """
     tax = _Taxonomy(labels)
-    rows = situations.values_list(*_MAIN_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+    keys = list(_MAIN_FIELDS)
+    rows = situations.values_list(*_MAIN_FIELDS.values()).iterator(chunk_size=CHUNK_SIZE)
     for chunk in _chunks(rows, CHUNK_SIZE):
-        many = _many([r[0] for r in chunk])
+        many = _many(list({r[0] for r in chunk}))
         for values in chunk:
-            yield _rtd_row(dict(zip(_MAIN_FIELDS, values, strict=True)), many, tax)
+            yield _rtd_row(dict(zip(keys, values, strict=True)), many, tax)
 
 
 def _affected(persons, tax: _Taxonomy) -> str:
@@ -285,7 +302,7 @@ def _rtd_row(s: dict, many, tax: _Taxonomy) -> list:
     pk = s["id"]
     factors = [tax.factors[f] for f in many["factors"].get(pk, []) if f in tax.factors]
     row = {
-        "situation_id": s["number"],
+        "situation_id": s["number"] if s["shown"] else "",
         "subject_type": tax.choice(SubjectType, s["subject_type"]),
         "age_group": tax.choice(AgeGroup, s["age_group"]),
         "gender": tax.choice(Gender, s["gender"]),
@@ -317,6 +334,9 @@ def _rtd_row(s: dict, many, tax: _Taxonomy) -> list:
     if s["f2_disposition"] != F2Disposition.ACCEPTED:
         for column in LIMITED_COLUMNS:
             row[column] = NOT_APPLICABLE
+    if not s["shown"]:
+        row["status"] = NOT_APPLICABLE
+        row["filter1_date"] = ""
     return [row[column] for column in RTD_COLUMNS]
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from cases.models import ConclusionReason, F2Disposition, RiskCategory, Situation, Status
 
 from .forms import DateRange, quarter_end, quarter_start
-from .statistics import discussed_situations
+from .statistics import discussed_situations, discussions
 
 SMALL_CELL_MAX = 4
 PRIMARY = "primary"
@@ -220,15 +220,15 @@ def quarter_label(start: datetime.date) -> str:
 
 def build_public_report(access, period: DateRange) -> PublicReport:
     period = whole_quarters(period)
-    discussed = discussed_situations(access, period)
-    accepted = discussed.filter(f2_disposition=F2Disposition.ACCEPTED)
+    discussed = discussions(access, period)
+    accepted = discussed_situations(access, period).filter(f2_disposition=F2Disposition.ACCEPTED)
 
     # Situations discussed at Filter 2, by quarter and decision.
     dispositions = [F2Disposition.ACCEPTED, F2Disposition.REJECTED, F2Disposition.RETURNED]
     counts: dict[tuple[datetime.date, str], int] = {}
     for quarter, disposition, n in (
-        discussed.annotate(quarter=TruncQuarter("f2_decided_at"))
-        .values_list("quarter", "f2_disposition")
+        discussed.annotate(quarter=TruncQuarter("decided_at"))
+        .values_list("quarter", "disposition")
         .annotate(n=Count("id"))
         .order_by()
     ):

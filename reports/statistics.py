@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from agencies.models import Agency
+from agencies.permissions import Capability
 from cases.models import (
     AgeGroup,
     Attendance,
     ConclusionReason,
+    Discussion,
     F2Disposition,
     Gender,
     RiskCategory,
@@ -182,6 +184,15 @@ def _intervention_within(after_hours: int | None, until_hours: int | None) -> Q:
     return q
 
 
+def discussions(access, period: DateRange):
+    """The table's Filter 2 discussions within the period. The RTD counts discussions: a
+    situation returned and accepted later counts twice. Empty without the right to see
+    statistics."""
+    if not access.can(Capability.VIEW_STATISTICS):
+        return Discussion.objects.none()
+    return Discussion.objects.filter(table_id=access.table.pk, **period.filter_kwargs("decided_at"))
+
+
 def discussed_situations(access, period: DateRange):
     """The member's situations discussed at Filter 2 within the period."""
     return situations_visible_to(access).filter(
@@ -211,16 +222,16 @@ def _median(queryset, measured: int) -> datetime.timedelta | None:
 
 
 def compute_statistics(access, period: DateRange) -> TableStatistics:
-    discussed = discussed_situations(access, period)
-    accepted = discussed.filter(f2_disposition=F2Disposition.ACCEPTED)
+    discussed = discussions(access, period)
+    accepted = discussed_situations(access, period).filter(f2_disposition=F2Disposition.ACCEPTED)
     RiskThrough = Situation.risk_factors.through
     AssistThrough = Situation.assisting_agencies.through
 
     # Situations per month and Filter 2 decisions: one query.
     per_month: dict[datetime.date, dict[str, int]] = {}
     for month, disposition, n in (
-        discussed.annotate(month=TruncMonth("f2_decided_at"))
-        .values_list("month", "f2_disposition")
+        discussed.annotate(month=TruncMonth("decided_at"))
+        .values_list("month", "disposition")
         .annotate(n=Count("id"))
         .order_by()
     ):

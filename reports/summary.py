@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from cases import selectors
+from cases import selectors, visibility
 from cases.models import DecisionKind, F2Disposition, Meeting, Status
 from cases.pii import find_identifiers
 
@@ -127,17 +127,18 @@ def build_meeting_summary(access, meeting: Meeting) -> MeetingSummary:
         )
 
     items = []
-    for item in selectors.agenda(meeting):
+    for item in selectors.agenda(access, meeting):
         s = item.situation
+        view = item.sight  # the reader's share of this situation (cases.visibility)
         decisions = [
             SummaryDecision(
                 kind=d.kind, label=str(DecisionKind(d.kind).label), note=guarded(d.note)
             )
-            for d in s.decisions.all()
+            for d in visibility.visible_decisions(view, s.decisions.all())
             if d.meeting_id == meeting.pk
         ]
         tasks = []
-        for t in s.tasks.all():
+        for t in s.tasks.all() if view.f4_detail else ():
             assigned_here = t.meeting_id == meeting.pk
             # Tasks set at this meeting, and those still open from before it: what the table
             # followed up on. Tasks created after the meeting belong to a later summary.
@@ -159,7 +160,7 @@ def build_meeting_summary(access, meeting: Meeting) -> MeetingSummary:
                     assigned_here=assigned_here,
                 )
             )
-        concluded = s.status == Status.CONCLUDED
+        concluded = s.status == Status.CONCLUDED and view.decisions
         items.append(
             SummaryItem(
                 number=s.number,
@@ -168,15 +169,19 @@ def build_meeting_summary(access, meeting: Meeting) -> MeetingSummary:
                 status=s.status,
                 status_label=s.get_status_display(),
                 originating_agency=agency_label(s.originating_agency),
-                f2_decision=s.f2_disposition,
+                f2_decision=s.f2_disposition if view.decisions else "",
                 f2_decision_label=(
                     str(F2Disposition(s.f2_disposition).label)
-                    if s.f2_disposition
+                    if s.f2_disposition and view.decisions
                     else _("Not decided yet")
                 ),
-                f2_date=_local_date(s.f2_decided_at),
-                lead_agency=agency_label(s.lead_agency) if s.lead_agency else "",
-                assisting_agencies=sorted(agency_label(a) for a in s.assisting_agencies.all()),
+                f2_date=_local_date(s.f2_decided_at) if view.decisions else None,
+                lead_agency=agency_label(s.lead_agency) if s.lead_agency and view.decisions else "",
+                assisting_agencies=(
+                    sorted(agency_label(a) for a in s.assisting_agencies.all())
+                    if view.decisions
+                    else []
+                ),
                 decisions=decisions,
                 tasks=tasks,
                 conclusion=s.conclusion_reason if concluded else "",

@@ -102,7 +102,9 @@ def rtd_csv(request, access):
     period = form.resolve()
     if period is None:
         return _invalid_range(form)
-    situations = exports.rtd_situations(selectors.situations_visible_to(access), period)
+    situations = exports.rtd_situations(
+        selectors.situations_visible_to(access), period, table=access.table
+    )
     language = translation.get_language()
     labels = form.labels
 

@@ -313,6 +313,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Fields the visibility policy withholds from a member are absent from the response
+    # (cases.visibility), so no read-only field is "required".
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
     "ENUM_NAME_OVERRIDES": {
         "SituationStatusEnum": "cases.models.Status",
         "MeetingKindEnum": "cases.models.MeetingKind",

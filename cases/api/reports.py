@@ -258,7 +258,9 @@ class ReportViewSet(TableScopedMixin, viewsets.GenericViewSet):
     def rtd(self, request, table_id=None):
         form, period = _period(request.query_params, RtdExportForm)
         labels = form.is_bound and form.cleaned_data.get("values") == "labels"
-        situations = exports.rtd_situations(selectors.situations_visible_to(self.access), period)
+        situations = exports.rtd_situations(
+            selectors.situations_visible_to(self.access), period, table=self.access.table
+        )
         page = self.paginate_queryset(situations.values_list("pk", flat=True))
         chunk = situations.filter(pk__in=list(page))
         rows = [

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from agencies.models import Agency, Sector
-from cases import selectors
+from cases import selectors, visibility
 from cases.models import (
     AffectedPerson,
     AffectedRelationship,
@@ -36,6 +36,7 @@ from cases.models import (
     Task,
 )
 from cases.pii import validate_deidentified
+from cases.visibility import Part
 
 # --- Table-scoped id fields ----------------------------------------------------------------------
 
@@ -125,7 +126,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Decision
-        fields = ["id", "kind", "note", "meeting", "decided_at"]
+        fields = ["id", "kind", "note", "detail", "meeting", "decided_at"]
         read_only_fields = fields
 
 
@@ -152,14 +153,46 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SituationSerializer(serializers.ModelSerializer):
-    """A situation in a list: de-identified by construction (no identifying field exists here)."""
+# Which part of a situation (``cases.visibility.Part``) each field belongs to. A field whose part
+# the member may not see is absent from the response, not merely empty.
+FIELD_PARTS = {
+    "subject_type": Part.LIMITED,
+    "age_group": Part.LIMITED,
+    "gender": Part.LIMITED,
+    "risk_factors": Part.SUMMARY,
+    "study_flags": Part.SUMMARY,
+    "protective_factors": Part.SUMMARY,
+    "affected_persons": Part.SUMMARY,
+    "narrative": Part.NARRATIVE,
+    "lead_agency": Part.DECISIONS,
+    "f2_disposition": Part.DECISIONS,
+    "f2_reason": Part.DECISIONS,
+    "aer_significant_interest": Part.DECISIONS,
+    "aer_probability_of_harm": Part.DECISIONS,
+    "aer_severity_of_harm": Part.DECISIONS,
+    "aer_multi_sector": Part.DECISIONS,
+    "f3_agencies": Part.DECISIONS,
+    "assisting_agencies": Part.DECISIONS,
+    "services_mobilized": Part.DECISIONS,
+    "conclusion_reason": Part.DECISIONS,
+    "conclusion_note": Part.DECISIONS,
+    "first_intervention_at": Part.REPORT_BACK,
+    "open_tasks": Part.F4_DETAIL,
+    "tasks": Part.F4_DETAIL,
+}
 
-    status = serializers.ChoiceField(choices=Status.choices)
-    subject_type = serializers.ChoiceField(choices=SubjectType.choices)
-    age_group = serializers.ChoiceField(choices=AgeGroup.choices)
-    gender = serializers.ChoiceField(choices=Gender.choices)
-    f2_disposition = serializers.ChoiceField(choices=[("", "—"), *F2Disposition.choices])
+
+class SituationSerializer(serializers.ModelSerializer):
+    """A situation in a list: de-identified by construction (no identifying field exists here),
+    and cut to what the visibility policy lets the member see of it."""
+
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    subject_type = serializers.ChoiceField(choices=SubjectType.choices, read_only=True)
+    age_group = serializers.ChoiceField(choices=AgeGroup.choices, read_only=True)
+    gender = serializers.ChoiceField(choices=Gender.choices, read_only=True)
+    f2_disposition = serializers.ChoiceField(
+        choices=[("", "—"), *F2Disposition.choices], read_only=True
+    )
     risk_factors = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
     open_tasks = serializers.IntegerField(read_only=True, required=False)
 
@@ -188,6 +221,24 @@ class SituationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, situation):
+        data = super().to_representation(situation)
+        view = visibility.sight(self.context.get("access"), situation)
+        for name in list(data):
+            part = FIELD_PARTS.get(name)
+            if part is not None and part not in view:
+                del data[name]
+        if "decisions" in data:
+            data["decisions"] = [
+                d
+                for d, decision in zip(data["decisions"], situation.decisions.all(), strict=True)
+                if visibility.decision_part(decision.kind) in view
+            ]
+            if Part.F4_DETAIL not in view:
+                for d in data["decisions"]:
+                    d.pop("detail", None)
+        return data
+
 
 class SituationDetailSerializer(SituationSerializer):
     study_flags = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
@@ -196,7 +247,9 @@ class SituationDetailSerializer(SituationSerializer):
     affected_persons = AffectedPersonSerializer(many=True, read_only=True)
     decisions = DecisionSerializer(many=True, read_only=True)
     tasks = TaskSerializer(many=True, read_only=True)
-    conclusion_reason = serializers.ChoiceField(choices=[("", "—"), *ConclusionReason.choices])
+    conclusion_reason = serializers.ChoiceField(
+        choices=[("", "—"), *ConclusionReason.choices], read_only=True
+    )
     may_edit = serializers.SerializerMethodField()
 
     class Meta(SituationSerializer.Meta):
@@ -289,6 +342,7 @@ class PlanSerializer(ScopedSerializer):
 
 class ReportBackSerializer(ScopedSerializer):
     note = serializers.CharField(max_length=2000)
+    detail = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     first_intervention_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     meeting = meeting_field()
     scoped = {"meeting": table_meetings}

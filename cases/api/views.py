@@ -23,8 +23,16 @@ from .filters import MeetingFilter, SituationFilter, TaskFilter
 C = Capability
 
 
-def _detail(view, situation_id, code=status.HTTP_200_OK) -> Response:
-    situation = selectors.situation_detail(view.access, situation_id)
+def _detail(view, situation_id, code=status.HTTP_200_OK, *, acted=True) -> Response:
+    """The situation as the member may now see it. After an action that took it out of the
+    member's sight (a chair returning it at Filter 2: it goes back inside its agency), the answer
+    is still 200 with what the visibility policy leaves: the id, number and status."""
+    try:
+        situation = selectors.situation_detail(view.access, situation_id)
+    except Http404:
+        if not acted:
+            raise
+        situation = Situation.objects.get(pk=situation_id, table=view.access.table)
     data = s.SituationDetailSerializer(situation, context=view.get_serializer_context()).data
     return Response(data, status=code)
 
@@ -88,7 +96,7 @@ class SituationViewSet(TableScopedMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses=responses({200: s.SituationDetailSerializer}))
     def retrieve(self, request, table_id=None, situation_id=None):
-        return _detail(self, int_or_404(situation_id))
+        return _detail(self, int_or_404(situation_id), acted=False)
 
     @extend_schema(
         summary="Log a de-identified situation for your agency (a draft)",
@@ -343,7 +351,7 @@ class MeetingViewSet(TableScopedMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def agenda(self, request, table_id=None, meeting_id=None):
-        items = selectors.agenda(self.get_meeting())
+        items = selectors.agenda(self.access, self.get_meeting())
         return Response(s.AgendaItemSerializer(items, many=True).data)
 
     @extend_schema(

@@ -3,8 +3,10 @@ disclosures and consent. The rules (who may reveal, disclose, record consent) ar
 services'; these views resolve access and the situation, parse, call, and present.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -14,6 +16,7 @@ from rest_framework.response import Response
 from agencies.api.common import TableScopedMixin, int_or_404, responses
 from agencies.permissions import Capability
 from cases import selectors as case_selectors
+from cases import visibility
 from cases.models import Situation
 from consent import selectors, services
 from consent.models import ConsentRecord, Disclosure
@@ -32,6 +35,17 @@ class SituationScopedMixin(TableScopedMixin):
                 self.access, int_or_404(self.kwargs["situation_id"])
             )
         return self._situation
+
+    def require_disclosure_metadata(self) -> Situation:
+        """Disclosure and consent records are metadata the visibility policy gives to the
+        originating agency, the chair and coordinator, the agencies named at Filter 3 and the
+        privacy officer — not to every member of the table."""
+        situation = self.get_situation()
+        if not visibility.sight(self.access, situation).disclosure_meta:
+            raise PermissionDenied(
+                _("Disclosure records are for the agencies involved and the privacy officer.")
+            )
+        return situation
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -83,16 +97,16 @@ class DisclosureViewSet(SituationScopedMixin, viewsets.GenericViewSet):
     queryset = Disclosure.objects.none()  # for the schema; requests use the selectors
     serializer_class = s.DisclosureSerializer
     default_capability = C.VIEW_SITUATIONS
-    capabilities = {"create": C.DISCLOSE}
+    # The service decides: the chair, or the originating agency for its own client.
     filter_backends = []
 
     @extend_schema(summary="Filter 3 disclosures of this situation (who, what fields, basis)")
     def list(self, request, table_id=None, situation_id=None):
-        page = self.paginate_queryset(selectors.disclosures(self.get_situation()))
+        page = self.paginate_queryset(selectors.disclosures(self.require_disclosure_metadata()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
-        summary="Filter 3: disclose identifying information to named agencies (chair)",
+        summary="Filter 3: disclose identifying information to agencies named at Filter 3",
         request=s.DisclosureWriteSerializer,
         responses=responses({201: s.DisclosureSerializer}, 400, 409),
     )
@@ -119,7 +133,7 @@ class ConsentViewSet(SituationScopedMixin, viewsets.GenericViewSet):
 
     @extend_schema(summary="Consent records of this situation")
     def list(self, request, table_id=None, situation_id=None):
-        page = self.paginate_queryset(selectors.consents(self.get_situation()))
+        page = self.paginate_queryset(selectors.consents(self.require_disclosure_metadata()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(

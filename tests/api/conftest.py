@@ -90,9 +90,10 @@ def build_world(cast) -> World:
     consent_services.record_identifying_info(
         actor=cast.rep_police, situation=intervention, **PERSON
     )
+    # Filter 3 is one act: the disclosure goes to an agency named at F3 (housing, by bring_to).
     consent = consent_services.record_consent(
         actor=cast.rep_police,
-        situation=accepted,
+        situation=intervention,
         kind="disclosure",
         given_by="subject",
         method="verbal",
@@ -100,7 +101,7 @@ def build_world(cast) -> World:
     )
     old_consent = consent_services.record_consent(
         actor=cast.rep_police,
-        situation=accepted,
+        situation=intervention,
         kind="services",
         given_by="subject",
         method="written",
@@ -111,7 +112,7 @@ def build_world(cast) -> World:
     )
     disclosure = consent_services.disclose_identifying_info(
         actor=chair,
-        situation=accepted,
+        situation=intervention,
         agencies=[cast.housing],
         fields=FIELDS,
         basis="imminent_risk",

@@ -67,10 +67,31 @@ MATRIX = [
     ("agency", "get", T + "/agencies/{police}/", None, "members:200"),
     ("situations", "get", S + "/", None, "members:200"),
     ("situation", "get", S + "/{accepted}/", None, "members:200"),
-    ("disclosures", "get", S + "/{accepted}/disclosures/", None, "members:200"),
-    ("consents", "get", S + "/{accepted}/consents/", None, "members:200"),
+    # Disclosure metadata: the originating agency, chair and coordinator, the agencies named at
+    # Filter 3 (housing and police) — not the other agencies (DESIGN §2a).
+    (
+        "disclosures",
+        "get",
+        S + "/{intervention}/disclosures/",
+        None,
+        {"CH": 200, "CO": 200, "OR": 200, "DI": 200, "ND": 403},
+    ),
+    (
+        "consents",
+        "get",
+        S + "/{intervention}/consents/",
+        None,
+        {"CH": 200, "CO": 200, "OR": 200, "DI": 200, "ND": 403},
+    ),
     ("tasks", "get", T + "/tasks/", None, "members:200"),
-    ("task", "get", T + "/tasks/{task}/", None, "members:200"),
+    # Task text is Filter 4 working detail: a non-intervening agency does not learn it exists.
+    (
+        "task",
+        "get",
+        T + "/tasks/{task}/",
+        None,
+        {"CH": 200, "CO": 200, "OR": 200, "DI": 200, "ND": 404},
+    ),
     ("meetings", "get", T + "/meetings/", None, "members:200"),
     ("meeting", "get", M + "/", None, "members:200"),
     ("agenda", "get", M + "/agenda/", None, "members:200"),
@@ -79,7 +100,7 @@ MATRIX = [
     (
         "reveal",
         "get",
-        S + "/{accepted}/identifying-info/",
+        S + "/{intervention}/identifying-info/",
         None,
         {"CH": 403, "CO": 403, "OR": 200, "DI": 200, "ND": 403},
     ),
@@ -88,24 +109,27 @@ MATRIX = [
         "post",
         S + "/{draft}/identifying-info/",
         lambda w: {"given_name": "Alex", "family_name": "Moreau"},
-        {"CH": 403, "CO": 403, "OR": 201, "DI": 403, "ND": 403},
+        # A draft exists only for its originating agency (Filter 1 is internal); a coordinator
+        # cannot record people at all (403 before any lookup).
+        {"CH": 404, "CO": 403, "OR": 201, "DI": 404, "ND": 404},
     ),
     (
         "disclose",
         "post",
-        S + "/{accepted}/disclosures/",
+        S + "/{intervention}/disclosures/",
         lambda w: {
-            "agencies": [w.cast.police.pk],
+            "agencies": [w.cast.housing.pk],
             "fields": ["given_name"],
             "basis": "imminent_risk",
             "justification": "Missing twice this week with violence at home reported.",
         },
-        {"CH": 201, "CO": 403, "OR": 403, "DI": 403, "ND": 403},
+        # The chair, or the originating agency for its own client's information.
+        {"CH": 201, "CO": 403, "OR": 201, "DI": 403, "ND": 403},
     ),
     (
         "record-consent",
         "post",
-        S + "/{accepted}/consents/",
+        S + "/{intervention}/consents/",
         lambda w: {
             "kind": "disclosure",
             "given_by": "parent",
@@ -117,7 +141,7 @@ MATRIX = [
     (
         "withdraw-consent",
         "post",
-        S + "/{accepted}/consents/{consent}/withdraw/",
+        S + "/{intervention}/consents/{consent}/withdraw/",
         lambda w: {"note": "Withdrawn by phone"},
         {"CH": 200, "CO": 403, "OR": 200, "DI": 403, "ND": 403},
     ),
@@ -134,21 +158,21 @@ MATRIX = [
         "patch",
         S + "/{draft}/",
         lambda w: {"gender": "female"},
-        {"CH": 403, "CO": 403, "OR": 200, "DI": 403, "ND": 403},
+        {"CH": 404, "CO": 404, "OR": 200, "DI": 404, "ND": 404},
     ),
     (
         "attest",
         "post",
         S + "/{draft}/attest/",
         None,
-        {"CH": 403, "CO": 403, "OR": 200, "DI": 403, "ND": 403},
+        {"CH": 404, "CO": 403, "OR": 200, "DI": 404, "ND": 404},
     ),
     (
         "withdraw",
         "post",
         S + "/{draft}/withdraw/",
         lambda w: {"reason": "Handled within the agency."},
-        {"CH": 200, "CO": 403, "OR": 200, "DI": 403, "ND": 403},
+        {"CH": 404, "CO": 404, "OR": 200, "DI": 404, "ND": 404},
     ),
     # --- Filters 2 to 4: the chair; report-back and tasks also the lead agency (police)
     ("accept", "post", S + "/{presented}/accept/", lambda w: ALL_AER, "chair:200"),
@@ -211,7 +235,8 @@ MATRIX = [
         "post",
         T + "/tasks/{task}/complete/",
         None,
-        {"CH": 200, "CO": 403, "OR": 403, "DI": 200, "ND": 403},
+        # Health takes no part in this intervention: it does not learn the task exists.
+        {"CH": 200, "CO": 403, "OR": 403, "DI": 200, "ND": 404},
     ),
     # --- meetings: chair and coordinator
     (

@@ -206,9 +206,9 @@ def test_anonymous_is_401_json(world, api):
 @pytest.mark.parametrize(
     ("action", "situation", "body"),
     [
-        ("accept", "draft", ALL_AER),
+        ("accept", "accepted", ALL_AER),
         ("attest", "presented", None),
-        ("f3", "draft", "agencies"),
+        ("f3", "presented", "agencies"),
         ("conclude", "presented", {"reason": "connected"}),
         ("withdraw", "concluded", {"reason": "No longer needed."}),
         ("report-back", "accepted", {"note": "Visited twice."}),

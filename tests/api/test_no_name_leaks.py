@@ -74,7 +74,7 @@ def test_the_disclosed_agency_receives_the_names_only_where_meant_to(world):
     bodies = walk(world, world.cast.rep_housing)
     with_names = {path for path, body in bodies.items() if FAMILY in body or GIVEN in body}
     reveal = (
-        f"/api/v1/tables/{world.cast.table.pk}/situations/{world.accepted.pk}/identifying-info/"
+        f"/api/v1/tables/{world.cast.table.pk}/situations/{world.intervention.pk}/identifying-info/"
     )
     assert with_names == {reveal}
     assert "705-555-0142" not in bodies[reveal]  # the phone number was not disclosed
@@ -83,7 +83,7 @@ def test_the_disclosed_agency_receives_the_names_only_where_meant_to(world):
     assert (event.user, event.agency, event.situation) == (
         world.cast.rep_housing,
         world.cast.housing,
-        world.accepted,
+        world.intervention,
     )
 
 

@@ -19,25 +19,16 @@ from .factories import ALL_AER_ELEMENTS, bring_to, new_situation_kwargs
 TIMEOUT = 30  # seconds; a deadlock fails the test instead of hanging the suite
 
 pytestmark = [
-    # serialized_rollback: the flush after a transactional test also wipes the data migrations
-    # (sectors, risk taxonomy); Django puts them back for each of these tests.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Transactional: each thread commits for real. The flush afterwards also wipes the data
+    # migrations (sectors, risk taxonomy); tests/conftest.py puts them back after each such test.
+    # (serialized_rollback would re-insert guardian's AnonymousUser, which the flush's
+    # post_migrate signal has already recreated, and fail on its unique username.)
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor == "sqlite",
         reason="SQLite has no row locks (select_for_update); run against PostgreSQL.",
     ),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def restore_migration_data_after_module(django_db_setup, django_db_blocker):
-    """Leave the seeded taxonomy and sectors behind for transactional tests that run after us."""
-    yield
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
-        with django_db_blocker.unblock():
-            connection.creation.deserialize_db_from_string(contents)
-            connection.close()
 
 
 def run_together(*calls):

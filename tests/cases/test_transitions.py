@@ -818,7 +818,9 @@ def test_chair_plans_the_intervention_with_a_lead_and_assisting_agencies(cast, m
     assert situation.f4_planned_at is not None
     decision = Decision.objects.filter(situation=situation).latest("id")
     assert decision.kind == DecisionKind.F4_PLAN
-    assert decision.note == "Lead: THC. Assisting: TPS. Door knock within 48 hours."
+    assert decision.note == "Lead: THC. Assisting: TPS."
+    # The plan itself is Filter 4 working detail, kept apart from what the whole table reads.
+    assert decision.detail == "Door knock within 48 hours."
     assert decision.meeting == meeting
     planned = last_change(situation)
     assert planned.event == "situation.f4.planned"
@@ -958,7 +960,7 @@ def test_chair_adds_a_follow_up_task_for_an_agency(cast, meeting):
 
 
 def test_chair_may_add_a_task_to_an_accepted_situation_due_today(cast):
-    situation = bring_to(Status.ACCEPTED, cast=cast)
+    situation = bring_to(Status.INTERVENTION, cast=cast)
 
     task = services.add_task(
         actor=cast.chair,
@@ -980,7 +982,7 @@ def test_lead_agency_rep_adds_tasks_to_its_own_plan(cast):
     task = services.add_task(
         actor=cast.rep_housing,
         situation=situation,
-        owner_agency=cast.health,
+        owner_agency=cast.police,  # named at Filter 3: part of the intervention
         description="Book a clinic appointment.",
         due_date=TODAY() + IN_A_WEEK,
     )
@@ -1077,6 +1079,22 @@ def test_task_owner_must_sit_at_the_table(cast):
         )
 
     assert "owner_agency" in exc.value.message_dict
+    assert snapshot(situation) == before
+
+
+def test_tasks_go_only_to_agencies_taking_part_in_the_intervention(cast):
+    situation = bring_to(Status.INTERVENTION, cast=cast)  # housing and police named at F3
+    before = snapshot(situation)
+
+    with pytest.raises(ValidationError, match="lead agency, an assisting agency"):
+        services.add_task(
+            actor=cast.chair,
+            situation=situation,
+            owner_agency=cast.health,
+            description="Offer a shelter bed.",
+            due_date=TODAY() + IN_A_WEEK,
+        )
+
     assert snapshot(situation) == before
 
 

@@ -176,8 +176,15 @@ def test_rep_cannot_manage_meetings_or_record_decisions(client, cast):
 
 
 def test_rep_of_other_agency_cannot_edit_situation(client, cast):
+    # A draft exists only for its originating agency (Filter 1 is internal): 404, not 403.
     s = make_situation(cast, status=Status.DRAFT)
     client.force_login(cast.rep_housing)
+    url = reverse("situation-edit", args=[cast.table.pk, s.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"narrative": "Changed."}).status_code == 404
+    assert Situation.objects.get(pk=s.pk).narrative == NARRATIVE
+    # Once presented, the table knows of it, and the other agency still may not edit it.
+    s = make_situation(cast, status=Status.PRESENTED)
     url = reverse("situation-edit", args=[cast.table.pk, s.pk])
     assert client.get(url).status_code == 403
     assert client.post(url, {"narrative": "Changed."}).status_code == 403

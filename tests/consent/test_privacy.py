@@ -28,8 +28,12 @@ FIELDS = ["given_name", "family_name", "date_of_birth", "address"]
 
 @pytest.fixture
 def accepted(cast):
+    """Accepted at Filter 2, with housing named at Filter 3 (Filter 3 is one act: identifying
+    information goes only to agencies named there)."""
     situation = bring_to(Status.ACCEPTED, cast=cast)
     services.record_identifying_info(actor=cast.rep_police, situation=situation, **PERSON)
+    case_services.record_filter3(actor=cast.chair, situation=situation, agencies=[cast.housing])
+    situation.refresh_from_db()
     return situation
 
 
@@ -132,20 +136,69 @@ def test_disclosure_to_an_agency_not_on_the_table_is_refused(cast, accepted):
     stranger = AgencyFactory(name="Not At This Table")
     with pytest.raises(ValidationError) as exc:
         disclose(cast, accepted, agencies=[stranger])
-    assert "sit at this table" in str(exc.value)
+    assert "named at Filter 3" in str(exc.value)
     assert not Disclosure.objects.exists()
 
 
-def test_only_the_chair_discloses(cast, accepted):
+@pytest.mark.parametrize("who", ["rep_housing", "rep_health", "coordinator", "privacy"])
+def test_only_the_chair_or_the_originating_agency_discloses(cast, accepted, who):
     with pytest.raises(PermissionDenied):
         services.disclose_identifying_info(
-            actor=cast.rep_police,
+            actor=getattr(cast, who),
             situation=accepted,
             agencies=[cast.housing],
             fields=FIELDS,
             basis="imminent_risk",
             justification="Long enough justification for the test case here.",
         )
+
+
+def test_originating_agency_records_the_disclosure_of_its_own_client(cast, accepted):
+    disclosure = services.disclose_identifying_info(
+        actor=cast.rep_police,
+        situation=accepted,
+        agencies=[cast.housing],
+        fields=FIELDS,
+        basis="imminent_risk",
+        justification="Long enough justification for the test case here.",
+    )
+    assert disclosure.disclosed_by == cast.rep_police  # the record says who
+    assert "view_identifying_info" in get_user_perms(cast.rep_housing, accepted)
+
+
+@pytest.mark.parametrize("recipient", ["health", "police"])
+def test_disclosure_to_an_agency_not_named_at_filter3_is_refused(cast, accepted, recipient):
+    # Health was not named; police is the originating agency, never a recipient.
+    with pytest.raises(ValidationError) as exc:
+        disclose(cast, accepted, agencies=[getattr(cast, recipient)])
+    assert "named at Filter 3" in str(exc.value)
+    assert not Disclosure.objects.exists()
+
+
+def test_disclosure_before_agencies_are_named_is_refused(cast):
+    situation = bring_to(Status.ACCEPTED, cast=cast)
+    with pytest.raises(InvalidTransition, match="Name the agencies"):
+        disclose(cast, situation)
+    assert not Disclosure.objects.exists()
+
+
+def test_disclosure_form_offers_only_named_agencies_never_the_originator(client, cast, accepted):
+    client.force_login(cast.chair)
+    url = reverse("situation-disclose", args=[cast.table.pk, accepted.pk])
+    page = client.get(url).content.decode()
+    assert "Test Housing" in page and "Test Police" not in page and "Test Health" not in page
+    response = client.post(
+        url,
+        {
+            "agencies": [cast.health.pk],
+            "fields": ["given_name"],
+            "basis": "imminent_risk",
+            "justification": "Imminent risk of serious harm reported this week by police.",
+        },
+    )
+    assert response.status_code == 400
+    assert "named at Filter 3" in response.content.decode()
+    assert not Disclosure.objects.exists()
 
 
 def test_sharing_without_consent_needs_a_justification(cast, accepted):
@@ -235,9 +288,7 @@ def test_member_of_another_table_gets_404(client, cast, accepted):
 
 def test_conclusion_revokes_disclosed_access(client, cast, accepted):
     disclose(cast, accepted)
-    situation = case_services.record_filter3(
-        actor=cast.chair, situation=accepted, agencies=[cast.housing]
-    )
+    situation = accepted
     case_services.conclude_situation(actor=cast.chair, situation=situation, reason="connected")
     assert "view_identifying_info" not in get_user_perms(cast.rep_housing, accepted)
     assert Disclosure.objects.get().revoked_at is not None
@@ -278,9 +329,7 @@ def test_narrative_naming_the_situations_own_person_is_refused(cast):
 
 def test_purge_removes_identifying_data_and_permissions_but_keeps_statistics(cast, accepted):
     disclose(cast, accepted)
-    situation = case_services.record_filter3(
-        actor=cast.chair, situation=accepted, agencies=[cast.housing]
-    )
+    situation = accepted
     case_services.conclude_situation(actor=cast.chair, situation=situation, reason="connected")
     recent = bring_to(Status.INTERVENTION, cast=cast)
     services.record_identifying_info(actor=cast.rep_police, situation=recent, **PERSON)

@@ -12,6 +12,7 @@ import zoneinfo
 from agencies.models import Sector
 from cases.models import (
     AffectedPerson,
+    Discussion,
     ProtectiveFactor,
     RiskFactor,
     Situation,
@@ -75,6 +76,22 @@ def bulk_situations(table, n, *, agencies, offset=0, year=2025, batch=2000):
             )
         rows = Situation.objects.bulk_create(rows, batch_size=1000)
         _bulk_relations(rows, agencies, factors, flags, protective, sectors)
+        Discussion.objects.bulk_create(
+            (
+                Discussion(
+                    table=table,
+                    situation_id=s.pk,
+                    disposition=s.f2_disposition,
+                    decided_at=s.f2_decided_at,
+                    originating_agency_id=s.originating_agency_id,
+                    subject_type=s.subject_type,
+                    age_group=s.age_group,
+                    gender=s.gender,
+                )
+                for s in rows
+            ),
+            batch_size=2000,
+        )
         created += len(rows)
     return created
 

@@ -26,6 +26,7 @@ from cases.models import (
     ConclusionReason,
     Decision,
     DecisionKind,
+    Discussion,
     F2Disposition,
     Meeting,
     RiskFactor,
@@ -254,7 +255,7 @@ class Command(BaseCommand):
                 for s in created
                 if s.subject_type == "family"
             )
-            agenda, decisions, tasks = [], [], []
+            agenda, decisions, discussions, tasks = [], [], [], []
             positions: dict[int, int] = {}
             for s, (meeting, partners, _f) in zip(created, plan, strict=True):
                 on_today = meeting.pk == today.pk
@@ -291,6 +292,19 @@ class Command(BaseCommand):
                                 decided_at=s.f2_decided_at,
                             )
                         )
+                        discussions.append(
+                            Discussion(
+                                table_id=s.table_id,
+                                situation=s,
+                                meeting=meeting,
+                                disposition=s.f2_disposition,
+                                decided_at=s.f2_decided_at,
+                                originating_agency_id=s.originating_agency_id,
+                                subject_type=s.subject_type,
+                                age_group=s.age_group,
+                                gender=s.gender,
+                            )
+                        )
                 if s.status in (Status.INTERVENTION, Status.CONCLUDED):
                     done = s.status == Status.CONCLUDED
                     for n, agency in enumerate(partners[: rng.randint(1, 3)]):
@@ -308,6 +322,7 @@ class Command(BaseCommand):
                         )
             AgendaItem.objects.bulk_create(agenda, batch_size=batch_size)
             Decision.objects.bulk_create(decisions, batch_size=batch_size)
+            Discussion.objects.bulk_create(discussions, batch_size=batch_size)
             Task.objects.bulk_create(tasks, batch_size=batch_size)
 
     # --- identifying information ---------------------------------------------------------------

@@ -1,11 +1,16 @@
 """Who may see identifying information, and the privacy officer's reads."""
 
-from django.db.models import Prefetch
+import datetime
+from collections import Counter
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 from guardian.shortcuts import get_user_perms
 
 from agencies.permissions import Capability, TableAccess
-from cases.models import CLOSED_STATUSES, Situation
+from cases.models import CLOSED_STATUSES, Situation, Status
 
+from . import crypto
 from .models import (
     DEFAULT_SHARED_FIELDS,
     AccessEvent,
@@ -14,6 +19,8 @@ from .models import (
     Disclosure,
     DisclosurePolicy,
     IdentifyingInfo,
+    RepeatMarker,
+    RepeatMarkerFlag,
 )
 
 PERMISSION = "view_identifying_info"
@@ -31,12 +38,40 @@ def is_originator(access: TableAccess, situation: Situation) -> bool:
     )
 
 
+def passed_filter1(situation: Situation) -> bool:
+    return situation.f1_attested_at is not None or situation.status != Status.DRAFT
+
+
+def can_revoke_disclosures(access: TableAccess | None) -> bool:
+    """The chair (who records disclosures) and the privacy officer (who reviews them)."""
+    return access is not None and (
+        access.can(Capability.DISCLOSE) or access.can(Capability.VIEW_AUDIT)
+    )
+
+
+def grounded(today: datetime.date | None = None) -> Q:
+    """Disclosures whose basis still holds: imminent risk, or a consent neither withdrawn nor
+    expired (checked at reveal time, before the daily sweep revokes them)."""
+    today = today or timezone.localdate()
+    return Q(consent__isnull=True) | (
+        Q(consent__withdrawn_at__isnull=True)
+        & (Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))
+    )
+
+
+def grounded_disclosures(situation: Situation, today: datetime.date | None = None):
+    return Disclosure.objects.filter(situation=situation, revoked_at__isnull=True).filter(
+        grounded(today)
+    )
+
+
 def disclosed_fields_for(access: TableAccess, situation: Situation) -> list[str] | None:
     """The identifiers this member may see for this situation, or None for no access.
 
     The originating agency sees what it entered (until the retention purge). Anyone else needs an
     active Filter 3 disclosure to their agency *and* the object permission it granted them, and
-    the situation must still be open (conclusion revokes access).
+    the situation must still be open (conclusion revokes access), and the disclosure's consent
+    must still hold (withdrawn or expired consent ends access at once).
     """
     if access is None or access.table.pk != situation.table_id:
         return None
@@ -48,9 +83,7 @@ def disclosed_fields_for(access: TableAccess, situation: Situation) -> list[str]
     if PERMISSION not in get_user_perms(access.user, situation):
         return None
     fields: list[str] = []
-    for disclosure in Disclosure.objects.filter(
-        situation=situation, revoked_at__isnull=True, agencies=access.agency
-    ):
+    for disclosure in grounded_disclosures(situation).filter(agencies=access.agency):
         fields += [f for f in disclosure.fields if f not in fields]
     return fields or None
 
@@ -102,3 +135,72 @@ def table_consents(access: TableAccess):
 
 def table_audit_events(access: TableAccess):
     return AuditEvent.objects.filter(table_id=access.table.pk).order_by("-id")
+
+
+def table_repeat_marker_flags(access: TableAccess):
+    return (
+        RepeatMarkerFlag.objects.filter(table=access.table)
+        .select_related("user", "situation")
+        .order_by("-at", "-id")
+    )
+
+
+# --- Repeat marker ---------------------------------------------------------------
+
+
+def twelve_months_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _own_tokens(situation: Situation) -> Counter:
+    tokens: Counter = Counter()
+    for person in IdentifyingInfo.objects.filter(
+        situation=situation, repeat_marker_at__isnull=False
+    ):
+        try:
+            data = person.decrypt()
+        except crypto.DecryptionError:
+            continue
+        token = crypto.repeat_token(
+            situation.table_id,
+            data.get("given_name", ""),
+            data.get("family_name", ""),
+            data.get("date_of_birth", ""),
+        )
+        if token:
+            tokens[token] += 1
+    return tokens
+
+
+def presentations_in_last_12_months(situation: Situation) -> int:
+    """How many other times this situation's people were presented at this table in the last 12
+    months (the most-presented person counts), from the repeat markers, without the situation's
+    own markers. For the chair at Filter 2 only; the markers name no situation, so neither can
+    this."""
+    own = _own_tokens(situation)
+    if not own:
+        return 0
+    since = twelve_months_before(timezone.localdate())
+    counts = (
+        RepeatMarker.objects.filter(
+            table_id=situation.table_id, token__in=list(own), presented_on__gte=since
+        )
+        .values("token")
+        .annotate(n=Count("id"))
+    )
+    return max([row["n"] - own[row["token"]] for row in counts] + [0])
+
+
+def repeat_count_for(access: TableAccess, situation: Situation) -> int | None:
+    """The 12-month count if this member may see it (the chair, at Filter 2), else None."""
+    if (
+        access is None
+        or access.table.pk != situation.table_id
+        or not access.can(Capability.RECORD_DECISIONS)
+        or situation.status != Status.PRESENTED
+    ):
+        return None
+    return presentations_in_last_12_months(situation)

@@ -155,24 +155,53 @@ def twelve_months_before(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _own_tokens(situation: Situation) -> Counter:
-    tokens: Counter = Counter()
-    for person in IdentifyingInfo.objects.filter(
-        situation=situation, repeat_marker_at__isnull=False
-    ):
+def _own_tokens(situations) -> dict[int, Counter]:
+    """The repeat tokens of each situation's people whose marker was computed (one query)."""
+    tokens: dict[int, Counter] = {}
+    rows = IdentifyingInfo.objects.filter(
+        situation__in=situations, repeat_marker_at__isnull=False
+    ).select_related("situation")
+    for person in rows:
         try:
             data = person.decrypt()
         except crypto.DecryptionError:
             continue
         token = crypto.repeat_token(
-            situation.table_id,
+            person.situation.table_id,
             data.get("given_name", ""),
             data.get("family_name", ""),
             data.get("date_of_birth", ""),
         )
         if token:
-            tokens[token] += 1
+            tokens.setdefault(person.situation_id, Counter())[token] += 1
     return tokens
+
+
+def presentations_in_last_12_months_for(situations) -> dict[int, int]:
+    """``presentations_in_last_12_months`` for many situations of one table, in two queries
+    (for a list such as meeting mode): {situation id: count}."""
+    situations = list(situations)
+    counts = {situation.pk: 0 for situation in situations}
+    own = _own_tokens(situations)
+    if not own:
+        return counts
+    table_ids = {situation.table_id for situation in situations}
+    since = twelve_months_before(timezone.localdate())
+    all_tokens = {token for tokens in own.values() for token in tokens}
+    found = {
+        (row["table_id"], row["token"]): row["n"]
+        for row in RepeatMarker.objects.filter(
+            table_id__in=table_ids, token__in=all_tokens, presented_on__gte=since
+        )
+        .values("table_id", "token")
+        .annotate(n=Count("id"))
+    }
+    tables = {situation.pk: situation.table_id for situation in situations}
+    for situation_id, tokens in own.items():
+        counts[situation_id] = max(
+            [found.get((tables[situation_id], t), 0) - mine for t, mine in tokens.items()] + [0]
+        )
+    return counts
 
 
 def presentations_in_last_12_months(situation: Situation) -> int:
@@ -180,27 +209,27 @@ def presentations_in_last_12_months(situation: Situation) -> int:
     months (the most-presented person counts), from the repeat markers, without the situation's
     own markers. For the chair at Filter 2 only; the markers name no situation, so neither can
     this."""
-    own = _own_tokens(situation)
-    if not own:
-        return 0
-    since = twelve_months_before(timezone.localdate())
-    counts = (
-        RepeatMarker.objects.filter(
-            table_id=situation.table_id, token__in=list(own), presented_on__gte=since
-        )
-        .values("token")
-        .annotate(n=Count("id"))
+    return presentations_in_last_12_months_for([situation])[situation.pk]
+
+
+def _may_see_repeat_count(access: TableAccess | None, situation: Situation) -> bool:
+    return (
+        access is not None
+        and access.table.pk == situation.table_id
+        and access.can(Capability.RECORD_DECISIONS)
+        and situation.status == Status.PRESENTED
     )
-    return max([row["n"] - own[row["token"]] for row in counts] + [0])
 
 
 def repeat_count_for(access: TableAccess, situation: Situation) -> int | None:
     """The 12-month count if this member may see it (the chair, at Filter 2), else None."""
-    if (
-        access is None
-        or access.table.pk != situation.table_id
-        or not access.can(Capability.RECORD_DECISIONS)
-        or situation.status != Status.PRESENTED
-    ):
+    if not _may_see_repeat_count(access, situation):
         return None
     return presentations_in_last_12_months(situation)
+
+
+def repeat_counts_for(access: TableAccess, situations) -> dict[int, int]:
+    """Meeting mode and lists: {situation id: count} for the situations this member may see the
+    count of (the chair; presented situations only). Others are absent from the dict."""
+    visible = [s for s in situations if _may_see_repeat_count(access, s)]
+    return presentations_in_last_12_months_for(visible) if visible else {}

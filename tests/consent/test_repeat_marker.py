@@ -349,3 +349,25 @@ def test_data_migration_creates_markers_from_the_demo_database(cast):
     assert RepeatMarker.objects.count() == readable_after_f1.count()
     migration.remove_markers(apps, None)
     assert not RepeatMarker.objects.exists()
+
+
+def test_meeting_mode_counts_come_in_constant_queries_and_only_for_the_chair(
+    cast, django_assert_max_num_queries
+):
+    from agencies.permissions import table_access
+
+    earlier = bring_to(Status.ACCEPTED, cast=cast)
+    record(cast, earlier)
+    repeat = presented_with_person(cast)
+    first = presented_with_person(cast, {**PERSON, "given_name": "Alex"})
+    situations = [earlier, repeat, first]
+    chair = table_access(cast.chair, cast.table.pk)
+    with django_assert_max_num_queries(2):
+        counts = selectors.repeat_counts_for(chair, situations)
+    assert counts == {repeat.pk: 1, first.pk: 0}
+    assert (
+        selectors.repeat_counts_for(table_access(cast.rep_police, cast.table.pk), situations) == {}
+    )
+    assert (
+        selectors.repeat_counts_for(table_access(cast.coordinator, cast.table.pk), situations) == {}
+    )

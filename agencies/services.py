@@ -12,17 +12,22 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from guardian.models import UserObjectPermission
 
 from consent.audit import record_event
 
@@ -307,14 +312,36 @@ def _set_membership_active(*, actor, membership: Membership, active: bool) -> Me
         if membership.is_active != active:
             membership.is_active = active
             membership.save(update_fields=["is_active"])
+            data = {"user_id": membership.user_id, "agency_id": membership.agency_id}
+            if not active:
+                # The seat's object permissions (Filter 3 access) go with it, so reactivation
+                # starts from nothing: access comes back only with a new disclosure.
+                data["grants_removed"] = _remove_object_permissions(membership)
             record_event(
                 actor=actor,
                 event="membership.reactivated" if active else "membership.deactivated",
                 table=membership.table,
                 obj=membership,
-                data={"user_id": membership.user_id, "agency_id": membership.agency_id},
+                data=data,
             )
     return membership
+
+
+def _remove_object_permissions(membership: Membership) -> int:
+    """Delete the user's object permissions on this table's situations; returns how many."""
+    # By app label, not by import: agencies sits below cases.
+    situation_model = apps.get_model("cases", "Situation")
+    situation_ids = (
+        situation_model.objects.filter(table_id=membership.table_id)
+        .annotate(pk_text=Cast("pk", CharField()))
+        .values("pk_text")
+    )
+    deleted, _rows = UserObjectPermission.objects.filter(
+        user_id=membership.user_id,
+        content_type=ContentType.objects.get_for_model(situation_model),
+        object_pk__in=situation_ids,
+    ).delete()
+    return deleted
 
 
 def deactivate_membership(*, actor, membership: Membership) -> Membership:

@@ -237,6 +237,11 @@ def attest_filter1(*, actor, situation: Situation) -> Situation:
     situation.f1_attested_by = actor
     situation.save(update_fields=["status", "f1_attested_at", "f1_attested_by", "updated_at"])
     _record(situation, actor=actor, event="situation.f1.attested", from_status=previous)
+    # Filter 1 passed: the people entered as a draft get their repeat markers now, in this
+    # transaction (the consent app owns them; imported here to avoid an import cycle).
+    from consent.services import compute_repeat_markers
+
+    compute_repeat_markers(actor=actor, situation=situation)
     return situation
 
 

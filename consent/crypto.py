@@ -90,3 +90,23 @@ def blind_index(given_name: str, family_name: str, date_of_birth: str) -> str:
     """HMAC-SHA256 of the normalised name and date of birth (ISO). Same person → same index."""
     message = "|".join([normalise(given_name), normalise(family_name), (date_of_birth or "")])
     return hmac.new(settings.BLIND_INDEX_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def _repeat_marker_key() -> bytes:
+    # Derived from BLIND_INDEX_KEY but distinct: a repeat token never equals a blind index, so
+    # the marker cannot be joined to the (purged) identifying-information rows.
+    return hmac.new(
+        settings.BLIND_INDEX_KEY.encode(), b"situation-table-repeat-marker-v1", hashlib.sha256
+    ).digest()
+
+
+def repeat_token(table_id: int, given_name: str, family_name: str, date_of_birth: str) -> str:
+    """HMAC-SHA256 of the table id, the normalised name and the date of birth (ISO).
+
+    Empty when there is no date of birth or no name: a name alone matches too many people.
+    """
+    names = [normalise(given_name), normalise(family_name)]
+    if not (date_of_birth or "").strip() or not any(names):
+        return ""
+    message = "|".join([str(int(table_id)), *names, date_of_birth.strip()])
+    return hmac.new(_repeat_marker_key(), message.encode(), hashlib.sha256).hexdigest()

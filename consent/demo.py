@@ -2,7 +2,7 @@
 """Demo identifying information, consent and Filter 3 disclosures — fictional people only.
 
 Shows the privacy model: some agencies were disclosed to and some were not, one disclosure
-without consent (imminent risk), one withdrawn consent, one person seen at the table before.
+without consent (imminent risk), one withdrawn consent, one person presented at the table before.
 """
 
 import datetime
@@ -121,9 +121,12 @@ def seed_consent():
                 basis="consent",
                 consent=consent,
             )
-    # A person who has been at the table before (same name and date of birth → same blind index).
-    draft = Situation.objects.filter(table=table, status=Status.DRAFT).order_by("number").first()
-    if draft:
+    # A person presented at this table before (same name and date of birth → same repeat token):
+    # the chair sees "presented at this table 1 time in the last 12 months" at Filter 2.
+    presented = (
+        Situation.objects.filter(table=table, status=Status.PRESENTED).order_by("number").first()
+    )
+    if presented:
         services.record_identifying_info(
-            actor=_originator(draft), situation=draft, **DEMO_PEOPLE[1]
+            actor=_originator(presented), situation=presented, **DEMO_PEOPLE[1]
         )

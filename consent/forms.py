@@ -108,6 +108,20 @@ class WithdrawConsentForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
+class RevokeDisclosureForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this disclosure revoked?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("De-identified: no names. Recorded with your name in the privacy review."),
+    )
+    back = forms.ChoiceField(
+        choices=[("situation", "situation"), ("privacy", "privacy")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+
 class PolicyForm(forms.Form):
     shared_fields = forms.MultipleChoiceField(
         label=_("Identifiers this table shares at Filter 3"),

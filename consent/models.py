@@ -66,6 +66,9 @@ class IdentifyingInfo(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # When this person's repeat marker was computed (once, after Filter 1): the flag is on this
+    # row, which the purge deletes; the marker itself carries no link back to the situation.
+    repeat_marker_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -145,6 +148,14 @@ class DisclosureBasis(models.TextChoices):
     IMMINENT_RISK = "imminent_risk", _("Without consent — imminent risk of serious harm")
 
 
+class RevocationReason(models.TextChoices):
+    CONCLUDED = "concluded", _("Situation concluded")
+    RETENTION = "retention", _("Retention period ended")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+    CONSENT_EXPIRED = "consent_expired", _("Consent expired")
+    MISTAKEN = "mistaken", _("Revoked by the chair or the privacy officer")
+
+
 class Disclosure(models.Model):
     """A Filter 3 disclosure: who shared which identifiers with which agencies, on what basis."""
 
@@ -161,6 +172,13 @@ class Disclosure(models.Model):
     )
     disclosed_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revocation_reason = models.CharField(
+        max_length=20, choices=RevocationReason.choices, blank=True
+    )
+    revocation_note = models.CharField(_("why access was revoked"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-disclosed_at", "-id"]
@@ -169,6 +187,50 @@ class Disclosure(models.Model):
 
     def __str__(self):
         return f"Disclosure #{self.pk} of situation {self.situation_id}"
+
+
+class RepeatMarker(models.Model):
+    """ "Presented at this table before": a keyed token of a person's normalised name and date of
+    birth, per table, kept for 12 months after the presentation — past the identifying-information
+    purge. Deliberately no link to the situation: only the table and the date."""
+
+    table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    presented_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("repeat marker")
+        verbose_name_plural = _("repeat markers")
+        indexes = [models.Index(fields=["table", "token", "presented_on"])]
+
+    def __str__(self):
+        return f"Repeat marker #{self.pk} ({self.table_id}, {self.presented_on})"
+
+
+class RepeatMarkerFlag(models.Model):
+    """An unusual volume of repeat-marker computations by one person in one day: refused, and
+    listed for the table's privacy officers (ids and counts only)."""
+
+    table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    situation = models.ForeignKey(
+        Situation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested = models.PositiveIntegerField(default=0)
+    computed_today = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("repeat-marker volume flag")
+        verbose_name_plural = _("repeat-marker volume flags")
+
+    def __str__(self):
+        return f"Flag #{self.pk}: user {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class AccessEvent(models.Model):

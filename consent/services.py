@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,20 +23,34 @@ from guardian.shortcuts import assign_perm
 from agencies.models import Agency, Membership
 from agencies.permissions import Capability, TableAccess, table_access
 from cases.models import ACTIVE_AER_STATUSES, OPEN_STATUSES, AffectedPerson, Situation, Status
+from cases.pii import validate_deidentified
 from cases.services import InvalidTransition
 
 from . import crypto
 from .audit import record_event
 from .models import (
     AccessEvent,
+    AuditEvent,
     ConsentKind,
     ConsentRecord,
     Disclosure,
     DisclosureBasis,
     DisclosurePolicy,
     IdentifyingInfo,
+    RepeatMarker,
+    RepeatMarkerFlag,
+    RevocationReason,
 )
-from .selectors import PERMISSION, disclosed_fields_for, is_originator, shared_fields
+from .selectors import (
+    PERMISSION,
+    can_revoke_disclosures,
+    disclosed_fields_for,
+    grounded_disclosures,
+    is_originator,
+    passed_filter1,
+    shared_fields,
+    twelve_months_before,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,29 +88,30 @@ def _clean_person(data: dict) -> dict:
     return person
 
 
-def _prior_situations(person: IdentifyingInfo) -> list[str]:
-    return list(
-        IdentifyingInfo.objects.filter(
-            blind_index=person.blind_index, situation__table_id=person.situation.table_id
-        )
-        .exclude(situation_id=person.situation_id)
-        .values_list("situation__number", flat=True)
-        .distinct()
-        .order_by("situation__number")
-    )
-
-
 # --- Identifying information -----------------------------------------------------
 
 
-@transaction.atomic
-def record_identifying_info(*, actor, situation: Situation, **data):
+def record_identifying_info(*, actor, situation: Situation, **data) -> IdentifyingInfo:
     """The originating agency enters a person's identifying information (encrypted at once).
 
-    Returns the record and the numbers of earlier situations of this table with the same person
-    (blind-index match), so the agency knows the person has been at the table before.
+    Returns the record, and nothing about other situations: whether the person was presented
+    here before is the chair's to see at Filter 2 (``presentations_in_last_12_months``). Once
+    the situation has passed Filter 1 the person's repeat marker is computed in the same
+    transaction; an unusual volume of those is refused (nothing is written) and flagged.
     """
+    try:
+        return _record_identifying_info(actor=actor, situation=situation, **data)
+    except RepeatMarkerLimitExceeded as exc:
+        # The refusal rolled the recording back; the flag must outlive it.
+        with transaction.atomic():
+            _flag_unusual_volume(actor=actor, situation=situation, refused=exc)
+        raise
+
+
+@transaction.atomic
+def _record_identifying_info(*, actor, situation: Situation, **data) -> IdentifyingInfo:
     access = _require_originator(actor, situation)
+    situation = Situation.objects.select_for_update().get(pk=situation.pk)
     if situation.status not in OPEN_STATUSES:
         raise InvalidTransition(
             _("Identifying information cannot be added to a situation that is %(status)s.")
@@ -103,16 +119,179 @@ def record_identifying_info(*, actor, situation: Situation, **data):
         )
     person = IdentifyingInfo(situation=situation, created_by=actor)
     person.encrypt(_clean_person(data))
+    markers_due = passed_filter1(situation)
+    if markers_due:
+        _check_volume(actor, requested=1)
     person.save()
-    prior = _prior_situations(person)
     record_event(
         actor=actor,
         event="identifying_info.recorded",
         table=access.table,
         obj=person,
-        data={"situation": situation.pk, "prior_matches": len(prior)},
+        data={"situation": situation.pk},
     )
-    return person, prior
+    if markers_due:
+        _compute_markers(actor=actor, situation=situation, people=[person])
+    return person
+
+
+# --- Repeat marker ("presented at this table before") ------------------------------
+
+
+class RepeatMarkerLimitExceeded(ValidationError):
+    """More repeat markers today than a table's normal work explains: refused and flagged."""
+
+    def __init__(self, *, requested: int, computed_today: int):
+        super().__init__(
+            _(
+                "Refused: you have already caused %(done)s repeat checks today, the daily limit "
+                "is %(limit)s. Nothing was saved, and the table's privacy officer has been "
+                "informed. Try again tomorrow, or ask the privacy officer."
+            )
+            % {"done": computed_today, "limit": settings.REPEAT_MARKER_DAILY_LIMIT},
+            code="repeat_marker_limit",
+        )
+        self.requested = requested
+        self.computed_today = computed_today
+
+
+@dataclass
+class RepeatMarkerResult:
+    people: int = 0
+    markers: int = 0
+    refused: bool = False
+
+
+def _start_of_today() -> datetime.datetime:
+    today = timezone.localdate()
+    return timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+
+
+def repeat_checks_today(user) -> int:
+    """People whose repeat marker this user caused to be computed today (from the audit chain)."""
+    rows = AuditEvent.objects.filter(
+        event="repeat_marker.computed", actor_id=user.pk, at__gte=_start_of_today()
+    ).values_list("data", flat=True)
+    return sum(int((data or {}).get("people", 0)) for data in rows)
+
+
+def _check_volume(actor, *, requested: int) -> None:
+    # Serialise one user's computations on their user row, so two requests cannot both pass.
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+    done = repeat_checks_today(actor)
+    if done + requested > settings.REPEAT_MARKER_DAILY_LIMIT:
+        raise RepeatMarkerLimitExceeded(requested=requested, computed_today=done)
+
+
+def _flag_unusual_volume(*, actor, situation: Situation, refused: RepeatMarkerLimitExceeded):
+    flag = RepeatMarkerFlag.objects.create(
+        table_id=situation.table_id,
+        user=actor,
+        situation=situation,
+        requested=refused.requested,
+        computed_today=refused.computed_today,
+    )
+    record_event(
+        actor=actor,
+        event="repeat_marker.refused",
+        table=situation.table,
+        obj=flag,
+        data={
+            "situation": situation.pk,
+            "requested": refused.requested,
+            "computed_today": refused.computed_today,
+            "limit": settings.REPEAT_MARKER_DAILY_LIMIT,
+        },
+    )
+    logger.warning(
+        "repeat marker volume refused: user %s, table %s, flag %s",
+        actor.pk,
+        situation.table_id,
+        flag.pk,
+    )
+    return flag
+
+
+def _presented_on(situation: Situation) -> datetime.date:
+    moment = situation.f1_attested_at
+    return timezone.localdate(moment) if moment else timezone.localdate()
+
+
+def _compute_markers(*, actor, situation: Situation, people) -> RepeatMarkerResult:
+    now = timezone.now()
+    presented_on = _presented_on(situation)
+    markers, done = [], []
+    for person in people:
+        try:
+            data = person.decrypt()
+        except crypto.DecryptionError:
+            logger.warning("identifying_info %s cannot be decrypted: no repeat marker", person.pk)
+            continue
+        done.append(person.pk)
+        token = crypto.repeat_token(
+            situation.table_id,
+            data.get("given_name", ""),
+            data.get("family_name", ""),
+            data.get("date_of_birth", ""),
+        )
+        if token:
+            markers.append(
+                RepeatMarker(
+                    table_id=situation.table_id,
+                    token=token,
+                    presented_on=presented_on,
+                    created_at=now,
+                )
+            )
+    RepeatMarker.objects.bulk_create(markers)
+    IdentifyingInfo.objects.filter(pk__in=done).update(repeat_marker_at=now)
+    record_event(
+        actor=actor,
+        event="repeat_marker.computed",
+        table=situation.table,
+        obj=situation,
+        data={"situation": situation.pk, "people": len(done), "markers": len(markers)},
+    )
+    return RepeatMarkerResult(people=len(done), markers=len(markers))
+
+
+@transaction.atomic
+def compute_repeat_markers(*, actor, situation: Situation) -> RepeatMarkerResult:
+    """Filter 1 passed: compute the repeat markers of the people entered while it was a draft.
+
+    Called by the Filter 1 attestation, in its transaction. Does nothing before Filter 1 and
+    nothing twice for the same person. Over the daily limit the markers are refused (none is
+    written) and the refusal is flagged to the privacy officer; the attestation itself goes on.
+    """
+    _require_originator(actor, situation)
+    situation = Situation.objects.select_for_update().get(pk=situation.pk)
+    if not passed_filter1(situation):
+        return RepeatMarkerResult()
+    people = list(
+        IdentifyingInfo.objects.filter(situation=situation, repeat_marker_at__isnull=True).order_by(
+            "id"
+        )
+    )
+    if not people:
+        return RepeatMarkerResult()
+    try:
+        _check_volume(actor, requested=len(people))
+    except RepeatMarkerLimitExceeded as exc:
+        _flag_unusual_volume(actor=actor, situation=situation, refused=exc)
+        return RepeatMarkerResult(refused=True)
+    return _compute_markers(actor=actor, situation=situation, people=people)
+
+
+def expire_repeat_markers(*, actor=None, today=None, dry_run=False) -> int:
+    """Delete repeat markers presented more than 12 months ago (part of the daily purge)."""
+    today = today or timezone.localdate()
+    old = RepeatMarker.objects.filter(presented_on__lt=twelve_months_before(today))
+    if dry_run:
+        return old.count()
+    deleted, _rows = old.delete()
+    if deleted:
+        record_event(actor=actor, event="repeat_marker.expired", data={"markers": deleted})
+    return deleted
 
 
 @dataclass
@@ -322,11 +501,118 @@ def _revoke_permissions(situation: Situation) -> int:
     return deleted
 
 
+def _sync_permissions(situation: Situation) -> int:
+    """Remove the object permission of everyone whose agency no longer has a grounded, active
+    disclosure of this situation; returns how many were removed. Others keep theirs."""
+    agency_ids = {
+        pk
+        for pk in grounded_disclosures(situation).values_list("agencies", flat=True)
+        if pk is not None
+    }
+    keep = Membership.objects.filter(
+        table_id=situation.table_id, agency_id__in=agency_ids, is_active=True
+    ).values("user_id")
+    deleted, _rows = (
+        UserObjectPermission.objects.filter(
+            content_type=ContentType.objects.get_for_model(Situation),
+            object_pk=str(situation.pk),
+            permission__codename=PERMISSION,
+        )
+        .exclude(user_id__in=keep)
+        .delete()
+    )
+    return deleted
+
+
+def _end_disclosure(*, actor, disclosure: Disclosure, reason: str, note: str = "") -> int:
+    """Revoke one (locked, active) disclosure and the access that rested only on it."""
+    disclosure.revoked_at = timezone.now()
+    disclosure.revoked_by = actor
+    disclosure.revocation_reason = reason
+    disclosure.revocation_note = note
+    disclosure.save(
+        update_fields=["revoked_at", "revoked_by", "revocation_reason", "revocation_note"]
+    )
+    situation = disclosure.situation
+    removed = _sync_permissions(situation)
+    record_event(
+        actor=actor,
+        event="disclosure.revoked",
+        table=situation.table,
+        obj=disclosure,
+        data={
+            "situation": situation.pk,
+            "reason": reason,
+            "agencies": sorted(disclosure.agencies.values_list("pk", flat=True)),
+            "permissions": removed,
+        },
+    )
+    return removed
+
+
+@transaction.atomic
+def revoke_disclosure(*, actor, disclosure: Disclosure, reason: str) -> Disclosure:
+    """The chair or the privacy officer revokes a mistaken disclosure, with a reason.
+
+    Only this disclosure's access ends: an agency that holds another active disclosure of the
+    situation keeps its access, and other agencies are untouched.
+    """
+    access = _access(actor, disclosure.situation)
+    if not can_revoke_disclosures(access):
+        raise PermissionDenied(_("Only the chair or the privacy officer revokes a disclosure."))
+    disclosure = (
+        Disclosure.objects.select_for_update(of=("self",))
+        .select_related("situation__table")
+        .get(pk=disclosure.pk)
+    )
+    if disclosure.revoked_at is not None:
+        raise InvalidTransition(_("This disclosure's access has already ended."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this disclosure is revoked.")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("Keep the reason under 300 characters.")})
+    try:
+        validate_deidentified(reason, situation=disclosure.situation)
+    except ValidationError as exc:
+        raise ValidationError({"reason": exc.messages}) from None
+    _end_disclosure(
+        actor=actor, disclosure=disclosure, reason=RevocationReason.MISTAKEN, note=reason
+    )
+    return disclosure
+
+
+@transaction.atomic
+def end_access_on_expired_consent(*, actor=None, today=None) -> int:
+    """Daily: end the disclosures whose consent expired (or was withdrawn) — revoke them and the
+    object permissions they granted. Reveal already refuses them (``disclosed_fields_for``)."""
+    today = today or timezone.localdate()
+    due = (
+        Disclosure.objects.select_for_update(of=("self",))
+        .select_related("consent", "situation__table")
+        .filter(revoked_at__isnull=True, consent__isnull=False)
+        .filter(
+            models.Q(consent__expires_on__lt=today) | models.Q(consent__withdrawn_at__isnull=False)
+        )
+        .order_by("id")
+    )
+    ended = 0
+    for disclosure in due:
+        reason = (
+            RevocationReason.CONSENT_WITHDRAWN
+            if disclosure.consent.withdrawn_at
+            else RevocationReason.CONSENT_EXPIRED
+        )
+        _end_disclosure(actor=actor, disclosure=disclosure, reason=reason)
+        ended += 1
+    return ended
+
+
 @transaction.atomic
 def revoke_disclosure_access(*, actor, situation: Situation, reason: str) -> int:
     """End every disclosure's access to a situation (at conclusion or purge)."""
     revoked = Disclosure.objects.filter(situation=situation, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
+        revoked_at=timezone.now(), revoked_by=actor, revocation_reason=reason
     )
     permissions = _revoke_permissions(situation)
     if revoked or permissions:
@@ -418,6 +704,17 @@ def withdraw_consent(*, actor, consent: ConsentRecord, note: str = "") -> Consen
         obj=consent,
         data={"situation": consent.situation_id, "kind": consent.kind},
     )
+    # The ground is gone: the disclosures resting on this consent end now. A new disclosure (on
+    # another consent, or imminent risk) is the chair's way to restore access.
+    for disclosure in (
+        Disclosure.objects.select_for_update(of=("self",))
+        .select_related("situation__table")
+        .filter(consent=consent, revoked_at__isnull=True)
+        .order_by("id")
+    ):
+        _end_disclosure(
+            actor=actor, disclosure=disclosure, reason=RevocationReason.CONSENT_WITHDRAWN
+        )
     return consent
 
 
@@ -430,6 +727,7 @@ class PurgeReport:
     people: int = 0
     dry_run: bool = False
     rejected_detail: list[int] = field(default_factory=list)
+    markers_expired: int = 0
 
 
 def purge_candidates(now=None, days: int | None = None):
@@ -461,6 +759,11 @@ def purge_identifying_info(*, actor=None, now=None, days=None, dry_run=False) ->
     people = IdentifyingInfo.objects.filter(situation_id__in=due)
     report = PurgeReport(situations=due, people=people.count(), dry_run=dry_run)
     report.rejected_detail = purge_rejected_detail(actor=actor, now=now, days=days, dry_run=dry_run)
+    # Repeat markers outlive the identifying information (they hold no link to it) for exactly
+    # 12 months after the presentation; this step removes the older ones.
+    report.markers_expired = expire_repeat_markers(
+        actor=actor, today=timezone.localdate(now) if now else None, dry_run=dry_run
+    )
     if dry_run or not due:
         return report
     people.delete()

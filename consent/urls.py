@@ -8,6 +8,11 @@ urlpatterns = [
     path("situations/<int:situation_id>/disclose/", views.disclose, name="situation-disclose"),
     path("situations/<int:situation_id>/consents/add/", views.consent_add, name="consent-add"),
     path("consents/<int:consent_id>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
+    path(
+        "disclosures/<int:disclosure_id>/revoke/",
+        views.disclosure_revoke,
+        name="disclosure-revoke",
+    ),
     path("privacy/", views.privacy_review, name="privacy-review"),
     path("privacy/policy/", views.policy_edit, name="privacy-policy"),
 ]

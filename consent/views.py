@@ -1,5 +1,6 @@
 """Identifying information on the situation page, Filter 3 disclosure, consent, privacy review."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,8 +19,15 @@ from cases.services import InvalidTransition
 
 from . import selectors, services
 from .audit import verify_chain
-from .forms import ConsentForm, DisclosureForm, PersonForm, PolicyForm, WithdrawConsentForm
-from .models import ConsentKind, ConsentRecord, DisclosurePolicy
+from .forms import (
+    ConsentForm,
+    DisclosureForm,
+    PersonForm,
+    PolicyForm,
+    RevokeDisclosureForm,
+    WithdrawConsentForm,
+)
+from .models import ConsentKind, ConsentRecord, Disclosure, DisclosurePolicy
 
 
 def _panel_context(request, access, situation, view):
@@ -41,6 +49,9 @@ def _panel_context(request, access, situation, view):
         "can_record_consent": selectors.is_originator(access, situation)
         or access.can(Capability.RECORD_DECISIONS),
         "is_open": situation.is_open,
+        "can_revoke": selectors.can_revoke_disclosures(access),
+        # Filter 2, chair only: "presented at this table N times in the last 12 months".
+        "repeat_count": selectors.repeat_count_for(access, situation),
         "request": request,
     }
 
@@ -75,14 +86,7 @@ def person_add(request, access, situation_id):
             **form.cleaned_data,
         )
         if result:
-            _person, prior = result
             messages.success(request, _("Identifying information saved, encrypted."))
-            if prior:
-                messages.warning(
-                    request,
-                    _("This person has been at the table before: %(numbers)s.")
-                    % {"numbers": ", ".join(prior)},
-                )
             return redirect("situation-detail", access.table.pk, situation.pk)
     response = render(
         request,
@@ -179,7 +183,41 @@ def consent_withdraw(request, access, consent_id):
     return redirect("situation-detail", access.table.pk, consent.situation_id)
 
 
-PRIVACY_TABS = ("disclosures", "access", "consents", "retention", "audit")
+@never_cache
+@table_view(Capability.VIEW_SITUATIONS)
+def disclosure_revoke(request, access, disclosure_id):
+    """Confirm, then revoke a mistaken disclosure (the chair or the privacy officer)."""
+    if not selectors.can_revoke_disclosures(access):
+        raise PermissionDenied
+    disclosure = get_object_or_404(
+        Disclosure.objects.select_related("situation").prefetch_related("agencies"),
+        pk=disclosure_id,
+        situation__table=access.table,
+    )
+    form = RevokeDisclosureForm(request.POST or None, initial={"back": request.GET.get("back")})
+    if request.method == "POST" and form.is_valid():
+        done = run_service(
+            form,
+            services.revoke_disclosure,
+            actor=request.user,
+            disclosure=disclosure,
+            reason=form.cleaned_data["reason"],
+        )
+        if done:
+            messages.success(request, _("Disclosure revoked: that access has ended."))
+            if form.cleaned_data.get("back") == "privacy":
+                return redirect("privacy-review", access.table.pk)
+            return redirect("situation-detail", access.table.pk, disclosure.situation_id)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "consent/revoke_disclosure.html",
+        {"access": access, "disclosure": disclosure, "form": form},
+        status=status,
+    )
+
+
+PRIVACY_TABS = ("disclosures", "access", "consents", "retention", "repeat", "audit")
 
 
 @table_view(Capability.VIEW_AUDIT)
@@ -187,13 +225,21 @@ def privacy_review(request, access):
     tab = request.GET.get("tab", "disclosures")
     if tab not in PRIVACY_TABS:
         tab = "disclosures"
-    context = {"access": access, "tab": tab, "tabs": PRIVACY_TABS}
+    context = {
+        "access": access,
+        "tab": tab,
+        "tabs": PRIVACY_TABS,
+        "can_revoke": selectors.can_revoke_disclosures(access),
+    }
     if tab == "disclosures":
         rows = selectors.table_disclosures(access)
     elif tab == "access":
         rows = selectors.table_access_events(access)
     elif tab == "consents":
         rows = selectors.table_consents(access)
+    elif tab == "repeat":
+        rows = selectors.table_repeat_marker_flags(access)
+        context["repeat_limit"] = settings.REPEAT_MARKER_DAILY_LIMIT
     elif tab == "audit":
         rows = selectors.table_audit_events(access)
         if request.GET.get("verify") == "1":

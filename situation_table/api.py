@@ -22,7 +22,12 @@ from agencies.api.notifications import NotificationViewSet
 from agencies.api.views import AgencyViewSet, TableViewSet, TokenViewSet
 from cases.api.reports import ReportViewSet
 from cases.api.views import MeetingViewSet, SituationViewSet, TaskViewSet
-from consent.api.views import ConsentViewSet, DisclosureViewSet, IdentifyingInfoViewSet
+from consent.api.views import (
+    ConsentViewSet,
+    DisclosureRevokeViewSet,
+    DisclosureViewSet,
+    IdentifyingInfoViewSet,
+)
 
 TABLE = r"tables/(?P<table_id>[^/]+)"
 SITUATION = rf"{TABLE}/situations/(?P<situation_id>[^/]+)"
@@ -44,6 +49,11 @@ v1 = [
         "tables/<table_id>/situations/<situation_id>/identifying-info/",
         IdentifyingInfoViewSet.as_view({"get": "reveal", "post": "record"}),
         name="api-identifying-info",
+    ),
+    path(
+        "tables/<table_id>/disclosures/<disclosure_id>/revoke/",
+        DisclosureRevokeViewSet.as_view({"post": "revoke"}),
+        name="api-disclosure-revoke",
     ),
     path(
         "tables/<table_id>/statistics/",

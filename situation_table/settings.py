@@ -382,6 +382,9 @@ LOGGING = {
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "situation-table-demo")
 # Days identifying information is kept after a situation is concluded (tables may set their own).
 RETENTION_DAYS_AFTER_CONCLUSION = int(os.environ.get("RETENTION_DAYS_AFTER_CONCLUSION", "30"))
+# Repeat markers one person may cause to be computed per day before further ones are refused and
+# flagged to the privacy officer ("more than a handful" is not a table's normal week).
+REPEAT_MARKER_DAILY_LIMIT = int(os.environ.get("REPEAT_MARKER_DAILY_LIMIT", "10"))
 
 # --- Notifications -----------------------------------------------------------------------------
 # Reminders, deadline notices and digests (notifications app). Beat runs the sweep; the sweep
@@ -419,6 +422,10 @@ CELERY_BEAT_SCHEDULE = {
     "retention-purge": {
         "task": "notifications.tasks.run_retention_purge",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "consent-expiry": {
+        "task": "consent.tasks.end_access_on_expired_consent",
+        "schedule": crontab(hour=0, minute=5),
     },
 }
 

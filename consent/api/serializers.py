@@ -56,11 +56,9 @@ class PersonWriteSerializer(serializers.Serializer):
 
 
 class PersonRecordedSerializer(serializers.Serializer):
+    # Nothing about other situations: whether the person was presented here before is the
+    # chair's to see at Filter 2, as a count.
     id = serializers.IntegerField()
-    prior_situations = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="Numbers of earlier situations of this table with the same person.",
-    )
 
 
 class DisclosureSerializer(serializers.ModelSerializer):
@@ -70,7 +68,16 @@ class DisclosureSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Disclosure
-        fields = ["id", "agencies", "fields", "basis", "consent", "disclosed_at", "revoked_at"]
+        fields = [
+            "id",
+            "agencies",
+            "fields",
+            "basis",
+            "consent",
+            "disclosed_at",
+            "revoked_at",
+            "revocation_reason",
+        ]
         read_only_fields = fields
 
 
@@ -99,6 +106,12 @@ class DisclosureWriteSerializer(ScopedSerializer):
         help_text="Why sharing without consent prevents imminent serious harm.",
     )
     scoped = {"agencies": table_agencies}
+
+
+class RevokeDisclosureSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300, help_text="Why the disclosure is revoked (de-identified)."
+    )
 
 
 class ConsentSerializer(serializers.ModelSerializer):

@@ -86,10 +86,10 @@ class IdentifyingInfoViewSet(SituationScopedMixin, viewsets.GenericViewSet):
         situation = self.get_situation()
         form = s.PersonWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        person, prior = services.record_identifying_info(
+        person = services.record_identifying_info(
             actor=request.user, situation=situation, **form.validated_data
         )
-        return Response({"id": person.pk, "prior_situations": prior}, status=201)
+        return Response({"id": person.pk}, status=201)
 
 
 @extend_schema(tags=["identifying information"])
@@ -119,6 +119,39 @@ class DisclosureViewSet(SituationScopedMixin, viewsets.GenericViewSet):
             actor=request.user, situation=situation, **form.validated_data
         )
         return Response(self.get_serializer(disclosure).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["identifying information"])
+class DisclosureRevokeViewSet(TableScopedMixin, viewsets.GenericViewSet):
+    # POST /api/v1/tables/{table_id}/disclosures/{disclosure_id}/revoke/. The service decides who
+    # may (the chair or the privacy officer); another table's disclosure is a 404.
+    queryset = Disclosure.objects.none()  # for the schema
+    serializer_class = s.DisclosureSerializer
+    default_capability = C.VIEW_SITUATIONS
+    filter_backends = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="Revoke a mistaken disclosure (chair or privacy officer); its access ends",
+        request=s.RevokeDisclosureSerializer,
+        responses=responses({200: s.DisclosureSerializer}, 400, 409),
+    )
+    def revoke(self, request, table_id=None, disclosure_id=None):
+        disclosure = (
+            Disclosure.objects.filter(
+                pk=int_or_404(disclosure_id), situation__table_id=self.access.table.pk
+            )
+            .select_related("situation")
+            .first()
+        )
+        if disclosure is None:
+            raise Http404
+        form = s.RevokeDisclosureSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        disclosure = services.revoke_disclosure(
+            actor=request.user, disclosure=disclosure, reason=form.validated_data["reason"]
+        )
+        return Response(self.get_serializer(disclosure).data)
 
 
 @extend_schema(tags=["identifying information"])

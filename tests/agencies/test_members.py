@@ -26,7 +26,11 @@ def test_removing_a_seat_cuts_access_at_once(client, coordinator_client, cast):
 
     event = AuditEvent.objects.get(event="membership.deactivated")
     assert event.actor_id == cast.coordinator.pk
-    assert event.data == {"user_id": cast.rep_police.pk, "agency_id": cast.police.pk}
+    assert event.data == {
+        "user_id": cast.rep_police.pk,
+        "agency_id": cast.police.pk,
+        "grants_removed": 0,
+    }
 
 
 def test_restoring_a_seat_gives_access_back(client, coordinator_client, cast):

@@ -68,12 +68,14 @@ def test_identifying_info_is_stored_encrypted_with_a_blind_index(cast, accepted)
     assert person.blind_index != crypto.blind_index("Jordan", "Castellanos", "2009-03-15")
 
 
-def test_same_person_at_another_situation_is_recognised_without_plaintext(cast, accepted):
+def test_recording_a_known_person_tells_the_agency_nothing_about_other_situations(cast, accepted):
+    # The old "seen at this table before" returned the earlier situations' numbers: an oracle.
     draft = bring_to(Status.DRAFT, cast=cast)
-    _person, prior = services.record_identifying_info(
+    result = services.record_identifying_info(
         actor=cast.rep_police, situation=draft, **{**PERSON, "family_name": "CASTELLANOS"}
     )
-    assert prior == [accepted.number]
+    assert isinstance(result, IdentifyingInfo)
+    assert accepted.number not in str(AuditEvent.objects.order_by("id").last().data)
 
 
 def test_malformed_key_is_a_clear_configuration_error():

@@ -20,5 +20,6 @@ class Command(BaseCommand):
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(
             f"{verb} identifying information of {report.people} people in "
-            f"{len(report.situations)} situations."
+            f"{len(report.situations)} situations, and {report.markers_expired} repeat markers "
+            "older than 12 months."
         )

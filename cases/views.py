@@ -426,6 +426,12 @@ def _following(meeting, items, item_id):
     return later[0] if later else items[-1]
 
 
+def _repeat_count(access, item):
+    from consent.selectors import repeat_count_for
+
+    return repeat_count_for(access, item.situation) if item is not None else None
+
+
 def _meeting_mode_context(access, meeting, item_id=None, bound=None):
     items = selectors.agenda(access, meeting)
     current = next((i for i in items if str(i.pk) == str(item_id)), None) or (
@@ -442,6 +448,9 @@ def _meeting_mode_context(access, meeting, item_id=None, bound=None):
         "position": index + 1,
         "next_item": items[index + 1] if current and index + 1 < len(items) else None,
         "previous_item": items[index - 1] if current and index > 0 else None,
+        # Filter 2, chair only: "presented at this table N times in the last 12 months" (the
+        # repeat markers are the consent app's: Filter 2 and 3 meet here).
+        "repeat_count": _repeat_count(access, current),
         "current_decisions": (
             visibility.visible_decisions(current.sight, current.situation.decisions.all())
             if current

@@ -63,7 +63,13 @@ def identifying_panel(request, access, situation):
     metadata; the other agencies at the table get no card at all."""
     view = visibility.sight(access, situation)
     if not (view.identifying or view.disclosure_meta):
-        return ""
+        # At Filter 2 the chair still sees the 12-month repeat count, and nothing else here.
+        count = selectors.repeat_count_for(access, situation)
+        if count is None:
+            return ""
+        return render_to_string(
+            "consent/includes/repeat_marker.html", {"repeat_count": count}, request=request
+        )
     return render_to_string(
         "consent/identifying_panel.html",
         _panel_context(request, access, situation, view),

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from agencies import services as agency_services
 from agencies.models import Membership
+from cases import services as case_services
 from cases.models import Status
 from cases.services import InvalidTransition
 from consent import services
@@ -30,9 +31,17 @@ FIELDS = ["given_name", "family_name"]
 PERM = "view_identifying_info"
 
 
+def named_at_filter3(cast):
+    """Accepted, with housing and health named at Filter 3 (disclosure goes only to them)."""
+    situation = bring_to(Status.ACCEPTED, cast=cast)
+    return case_services.record_filter3(
+        actor=cast.chair, situation=situation, agencies=[cast.housing, cast.health]
+    )
+
+
 @pytest.fixture
 def accepted(cast):
-    situation = bring_to(Status.ACCEPTED, cast=cast)
+    situation = named_at_filter3(cast)
     services.record_identifying_info(actor=cast.rep_police, situation=situation, **PERSON)
     return situation
 
@@ -279,7 +288,7 @@ def test_api_revoke_of_another_tables_disclosure_is_404(cast, accepted):
 
 def test_deactivating_a_seat_removes_its_grants_and_reactivation_does_not_restore(cast, accepted):
     disclose(cast, accepted, [cast.housing])
-    other = bring_to(Status.ACCEPTED, cast=cast)
+    other = named_at_filter3(cast)
     services.record_identifying_info(
         actor=cast.rep_police, situation=other, **{**PERSON, "given_name": "Alex"}
     )

@@ -145,6 +145,13 @@ MATRIX = [
         lambda w: {"note": "Withdrawn by phone"},
         {"CH": 200, "CO": 403, "OR": 200, "DI": 403, "ND": 403},
     ),
+    (
+        "revoke-disclosure",
+        "post",
+        T + "/disclosures/{disclosure}/revoke/",
+        lambda w: {"reason": "Named by mistake at Filter 3."},
+        {"CH": 200, "CO": 403, "OR": 403, "DI": 403, "ND": 403},
+    ),
     # --- intake and Filter 1: representatives (and the chair) for their own agency
     (
         "create",
@@ -307,6 +314,7 @@ def fill(path: str, w) -> str:
         agenda_item=w.agenda_item.pk,
         task=w.task.pk,
         consent=w.consent.pk,
+        disclosure=w.disclosure.pk,
     )
 
 
@@ -345,6 +353,7 @@ def test_every_operation_of_the_schema_is_in_the_matrix():
             .replace("{police}", "{agency_id}")
             .replace("{task}", "{task_id}")
             .replace("{consent}", "{consent_id}")
+            .replace("{disclosure}", "{disclosure_id}")
             .replace("{agenda_item}", "{item_id}")
         )
         covered.add((method, template))

@@ -119,6 +119,11 @@ def _record_identifying_info(*, actor, situation: Situation, **data) -> Identify
         )
     person = IdentifyingInfo(situation=situation, created_by=actor)
     person.encrypt(_clean_person(data))
+    # Under the situation's row lock, so two identical submissions cannot both pass.
+    if IdentifyingInfo.objects.filter(situation=situation, blind_index=person.blind_index).exists():
+        raise ValidationError(
+            {"given_name": _("This person is already recorded on this situation.")}
+        )
     markers_due = passed_filter1(situation)
     if markers_due:
         _check_volume(actor, requested=1)

@@ -392,3 +392,18 @@ def test_malformed_key_stops_the_process_at_startup():
     )
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS entry #1 is not a valid Fernet key" in result.stderr
+
+
+def test_the_same_person_cannot_be_entered_twice_on_one_situation(cast, accepted):
+    with pytest.raises(ValidationError) as exc:
+        services.record_identifying_info(
+            actor=cast.rep_police, situation=accepted, **{**PERSON, "given_name": " jordan "}
+        )
+    assert "already recorded" in str(exc.value)
+    assert "Castellanos" not in str(exc.value)  # the error never echoes the person
+    assert IdentifyingInfo.objects.filter(situation=accepted).count() == 1
+    # Someone else (another name) is fine.
+    services.record_identifying_info(
+        actor=cast.rep_police, situation=accepted, **{**PERSON, "given_name": "Alex"}
+    )
+    assert IdentifyingInfo.objects.filter(situation=accepted).count() == 2

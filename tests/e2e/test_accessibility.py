@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from agencies.models import Table
+from agencies.permissions import get_table_access
 from cases.models import Meeting, Situation, Status
 from cases.selectors import agenda
 
@@ -104,7 +105,8 @@ def test_meeting_mode_works_with_the_keyboard_alone(live_server, browser, demo):
     page.wait_for_function("() => document.activeElement?.id === 'item-heading'")
 
     # Walk with Tab to a presented situation's Filter 2 form and decide it with keys only.
-    presented = next(i for i in agenda(meeting) if i.situation.status == Status.PRESENTED)
+    chair = get_table_access(get_user_model().objects.get(username="chair"), demo["table"].pk)
+    presented = next(i for i in agenda(chair, meeting) if i.situation.status == Status.PRESENTED)
     page.goto(
         f"{live_server.url}/tables/{demo['table'].pk}/meetings/{meeting.pk}/mode/"
         f"?item={presented.pk}"

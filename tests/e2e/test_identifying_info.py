@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_identifying_info_flows_only_to_disclosed_agencies(
     live_server, browser, login, cast, screenshot
 ):
-    situation = bring_to(Status.ACCEPTED, cast=cast)
+    # Accepted, with housing and police named at Filter 3 (bring_to names them).
+    situation = bring_to(Status.INTERVENTION, cast=cast)
     url = f"{live_server.url}/tables/{cast.table.pk}/situations/{situation.pk}/"
 
     rep = login(browser.new_page(), "t-rep-police")
@@ -51,6 +52,9 @@ def test_identifying_info_flows_only_to_disclosed_agencies(
 
     health = login(browser.new_page(), "t-rep-health")
     health.goto(url)
-    expect(health.get_by_text("Your agency has not been given access.")).to_be_visible()
+    # Health was not named at Filter 3: no Filter 3 card at all, no reveal.
+    expect(health.get_by_role("heading", name="Identifying information — Filter 3")).to_have_count(
+        0
+    )
     expect(health.get_by_role("button", name="Reveal identifying information")).to_have_count(0)
     assert "Castellanos" not in health.content()

@@ -7,12 +7,14 @@ policy that drifts from the design fails here.
 """
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from cases import services
@@ -348,6 +350,12 @@ def test_visibility_matrix(world, stage):
             body = b"".join(summary.streaming_content).decode() if summary.streaming else ""
             body = body or summary.content.decode()
             _check(failures, f"{label}:summary", body, allowed, {D, F4, RB})
+        pdf = web.get(reverse("reports-meeting-summary-pdf", args=[table, meeting.pk]))
+        if pdf.status_code == 200:
+            content = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
+            reader = PdfReader(io.BytesIO(content))
+            text = " ".join(page.extract_text() for page in reader.pages)
+            _check(failures, f"{label}:summary", text.replace("\n", " "), allowed, {D, F4, RB})
         rtd = web.get(reverse("reports-rtd-csv", args=[table]))
         if rtd.status_code == 200:
             body = b"".join(rtd.streaming_content).decode()

@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -389,27 +391,34 @@ def accept_agreement(*, actor, version: AgreementVersion) -> AgreementAcceptance
 # --- Two-factor devices --------------------------------------------------------------------------
 
 
-def pending_totp_device(*, actor) -> TOTPDevice:
-    """The unconfirmed authenticator the setup page shows (created once, reused until confirmed)."""
-    device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("-pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=actor, name=TOTP_DEVICE_NAME, confirmed=False)
-    return device
+def unsaved_totp_device(*, actor, key: str) -> TOTPDevice:
+    """The authenticator the setup page shows, kept in memory only (its key in the session):
+    visiting the setup page writes nothing; a device exists once a code from it is confirmed."""
+    return TOTPDevice(user=actor, name=TOTP_DEVICE_NAME, key=key, confirmed=False)
 
 
-def confirm_totp_device(*, actor, device: TOTPDevice, token: str) -> bool:
-    """Confirm a new authenticator with a code from it; older authenticators are replaced."""
+def confirm_totp_device(*, actor, key: str, token: str) -> TOTPDevice | None:
+    """Create the confirmed authenticator if ``token`` is a current code for ``key``; older
+    authenticators are replaced. Returns the new device, or None when the code does not match."""
+    device = unsaved_totp_device(actor=actor, key=key)
+    try:
+        value = int(token)
+    except (TypeError, ValueError):
+        return None
+    otp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    otp.time = time.time()
+    if not otp.verify(value, device.tolerance):
+        return None
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=actor)
-        if device.confirmed or not device.verify_token(token):
-            return False
+        # The code just used cannot be replayed at the next sign-in.
+        device.last_t = otp.t()
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        device.save()
         TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
         record_event(
             actor=actor, event="account.totp_confirmed", obj=device, data={"user_id": actor.pk}
         )
-    return True
+    return device
 
 
 def new_backup_codes(*, actor, count: int | None = None) -> list[str]:

@@ -1,6 +1,7 @@
 """Tables, members and onboarding: invitations, the information-sharing agreement, orientation,
 and two-factor authentication. Thin views: parse a form, call one service, render."""
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
+from django_otp.util import random_hex
 
 from . import services, two_factor
 from .forms import (
@@ -34,6 +36,7 @@ from .permissions import Capability, active_memberships, agreement_required, tab
 INVITATION_SESSION_KEY = "invitation_token"
 THROTTLED = _lazy("Too many wrong codes. Wait a minute, then try again.")
 BACKUP_CODES_SESSION_KEY = "new_backup_codes"
+OTP_SETUP_SESSION_KEY = "otp_setup_pending"
 
 
 def _safe_next(request, default: str) -> str:
@@ -383,6 +386,22 @@ def otp_manage(request):
     )
 
 
+def _pending_setup(request) -> dict:
+    """The secret being set up lives in the session until a code confirms it."""
+    pending = request.session.get(OTP_SETUP_SESSION_KEY)
+    if not isinstance(pending, dict) or not isinstance(pending.get("key"), str):
+        pending = {"key": random_hex(20), "failures": 0, "not_before": 0}
+        request.session[OTP_SETUP_SESSION_KEY] = pending
+    return pending
+
+
+def _rotate_session_for_second_factor(request, device) -> None:
+    """A new session key once the second factor is verified: a session id learnt before this
+    step (fixation, a shoulder-surfed cookie) is worthless after it."""
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 @login_required
 def otp_setup(request):
     user = request.user
@@ -390,21 +409,32 @@ def otp_setup(request):
     # enough to register the thief's authenticator.
     if user_has_device(user) and not user.is_verified():
         return redirect(f"{reverse('otp-verify')}?{request.GET.urlencode()}")
-    device = services.pending_totp_device(actor=user)
+    pending = _pending_setup(request)
+    device = services.unsaved_totp_device(actor=user, key=pending["key"])
     form = OTPTokenForm(request.POST or None, numeric=True)
     next_url = _safe_next(request, reverse("home"))
     if request.method == "POST" and form.is_valid():
-        if not device.verify_is_allowed()[0]:
+        now = time.time()
+        if now < pending.get("not_before", 0):
             form.add_error("token", THROTTLED)
-        elif services.confirm_totp_device(
-            actor=user, device=device, token=form.cleaned_data["token"]
-        ):
-            otp_login(request, device)
-            codes = services.new_backup_codes(actor=user)
-            request.session[BACKUP_CODES_SESSION_KEY] = codes
-            messages.success(request, _("Your authenticator app is set up."))
-            return redirect(f"{reverse('otp-backup-codes')}?{urlencode({'next': next_url})}")
         else:
+            confirmed = services.confirm_totp_device(
+                actor=user, key=pending["key"], token=form.cleaned_data["token"]
+            )
+            if confirmed is not None:
+                request.session.pop(OTP_SETUP_SESSION_KEY, None)
+                _rotate_session_for_second_factor(request, confirmed)
+                codes = services.new_backup_codes(actor=user)
+                request.session[BACKUP_CODES_SESSION_KEY] = codes
+                messages.success(request, _("Your authenticator app is set up."))
+                return redirect(f"{reverse('otp-backup-codes')}?{urlencode({'next': next_url})}")
+            # The same growing pause as django-otp's per-device throttle (1, 2, 4 … seconds).
+            failures = int(pending.get("failures", 0)) + 1
+            request.session[OTP_SETUP_SESSION_KEY] = {
+                **pending,
+                "failures": failures,
+                "not_before": now + min(2 ** (failures - 1), 3600),
+            }
             form.add_error(
                 "token", _("That code did not match. Check the time on your phone and try again.")
             )
@@ -435,7 +465,7 @@ def otp_verify(request):
         else:
             device = two_factor.verify_code(user, form.cleaned_data["token"])
             if device is not None:
-                otp_login(request, device)
+                _rotate_session_for_second_factor(request, device)
                 return redirect(next_url)
             form.add_error("token", _("That code is not valid. Try the newest code."))
     return render(

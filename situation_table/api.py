@@ -42,8 +42,15 @@ v1 = [
     *router.urls,
     path(
         "tables/<table_id>/situations/<situation_id>/identifying-info/",
-        IdentifyingInfoViewSet.as_view({"get": "reveal", "post": "record"}),
+        IdentifyingInfoViewSet.as_view({"post": "record"}),
         name="api-identifying-info",
+    ),
+    # A POST (CSRF-checked for browser sessions): a cross-site link or image cannot make a
+    # signed-in person "view" identifying information and pollute the access log.
+    path(
+        "tables/<table_id>/situations/<situation_id>/identifying-info/reveal/",
+        IdentifyingInfoViewSet.as_view({"post": "reveal"}),
+        name="api-identifying-info-reveal",
     ),
     path(
         "tables/<table_id>/statistics/",

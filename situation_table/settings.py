@@ -114,6 +114,7 @@ MIDDLEWARE = [
     # After messages and htmx: they sign out idle sessions and send privileged roles to 2FA.
     "agencies.middleware.IdleSessionTimeoutMiddleware",
     "agencies.middleware.TwoFactorRequiredMiddleware",
+    "agencies.middleware.NoStoreWhenSignedInMiddleware",
     "csp.middleware.CSPMiddleware",
     # django-axes: last, so that it turns a lockout anywhere below into its lockout page.
     "axes.middleware.AxesMiddleware",

@@ -78,8 +78,8 @@ MATRIX = [
     # --- identifying information: the originating agency and the disclosed agency only
     (
         "reveal",
-        "get",
-        S + "/{accepted}/identifying-info/",
+        "post",
+        S + "/{accepted}/identifying-info/reveal/",
         None,
         {"CH": 403, "CO": 403, "OR": 200, "DI": 200, "ND": 403},
     ),

@@ -46,7 +46,9 @@ def test_created_token_authenticates_as_its_user_with_the_same_rights(world, tok
     )
     assert response.status_code == 403
     # And sees the identifying information its agency entered.
-    reveal = client.get(f"/api/v1/tables/{table}/situations/{world.accepted.pk}/identifying-info/")
+    reveal = client.post(
+        f"/api/v1/tables/{table}/situations/{world.accepted.pk}/identifying-info/reveal/"
+    )
     assert reveal.status_code == 200
 
 

@@ -17,7 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DJANGO_ENV = os.environ.get("DJANGO_ENV", "development").strip().lower()
+# Unset means development (``make run``), but the WSGI/ASGI entry points and runserver on a
+# non-loopback address refuse to serve those defaults (see DEVELOPMENT_DEFAULTS_IN_USE).
+DJANGO_ENV_IMPLICIT = not os.environ.get("DJANGO_ENV", "").strip()
+DJANGO_ENV = os.environ.get("DJANGO_ENV", "").strip().lower() or "development"
 if DJANGO_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(
         f"DJANGO_ENV must be development, test or production (got {DJANGO_ENV!r})."
@@ -66,12 +69,21 @@ else:
     _dev_fernet = base64.urlsafe_b64encode(hashlib.sha256(b"situation-table-dev-key").digest())
     FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS") or [_dev_fernet.decode()]
     BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY") or "dev-only-blind-index-key"
-    DEBUG = env_bool("DEBUG", DJANGO_ENV == "development")
+    # DEBUG by default only for a development run chosen on purpose, or the bare `make run`
+    # (no DJANGO_ENV, no SECRET_KEY, which serves on loopback only).
+    DEBUG = env_bool(
+        "DEBUG",
+        DJANGO_ENV == "development" and (not DJANGO_ENV_IMPLICIT or SECRET_KEY == _DEV_SECRET),
+    )
+# True when the publicly known development secret is in use: such a site must stay on loopback.
+DEVELOPMENT_DEFAULTS_IN_USE = SECRET_KEY == _DEV_SECRET
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
+    # First: its runserver (loopback only with the development defaults) wins over the others.
+    "situation_table",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -121,7 +133,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "situation_table.urls"
-WSGI_APPLICATION = "situation_table.wsgi.application"
+WSGI_APPLICATION = "situation_table.local_wsgi.application"
 
 TEMPLATES = [
     {
@@ -330,6 +342,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts only from our own origin (htmx and Chart.js are
@@ -354,8 +368,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Every cookie the site sets is Secure: session, CSRF and the language choice.
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)

@@ -84,7 +84,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     # First: its runserver (loopback only with the development defaults) wins over the others.
     "situation_table",
-    "django.contrib.admin",
+    "situation_table.admin_site.OperatorAdminConfig",  # django.contrib.admin, audited + 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

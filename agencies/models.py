@@ -225,3 +225,37 @@ class AgreementAcceptance(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.version}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class ApiTokenPolicy(models.Model):
+    """What an API token (django-rest-knox) may do, beside knox's digest and expiry.
+
+    Rights come from the person's memberships at each request, as for the browser; the token adds
+    limits only: read-only or read-write, whether it was made from a session that passed the
+    second factor, and when it was last used (an idle token expires).
+    """
+
+    token = models.OneToOneField(
+        "knox.AuthToken",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="policy",
+        verbose_name=_("token"),
+    )
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    second_factor = models.BooleanField(_("made after the second factor"), default=False)
+    last_used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        verbose_name = _("API token policy")
+        verbose_name_plural = _("API token policies")
+
+    def __str__(self):
+        return f"{self.token_id[:8]}… ({self.scope})"

@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from agencies.api.notifications import NotificationViewSet
-from agencies.api.views import AgencyViewSet, TableViewSet, TokenViewSet
+from agencies.api.views import AgencyViewSet, MemberTokenViewSet, TableViewSet, TokenViewSet
 from cases.api.reports import ReportViewSet
 from cases.api.views import MeetingViewSet, SituationViewSet, TaskViewSet
 from consent.api.views import ConsentViewSet, DisclosureViewSet, IdentifyingInfoViewSet
@@ -32,6 +32,7 @@ router.register("auth/tokens", TokenViewSet, basename="api-token")
 router.register("notifications", NotificationViewSet, basename="api-notification")
 router.register("tables", TableViewSet, basename="api-table")
 router.register(rf"{TABLE}/agencies", AgencyViewSet, basename="api-agency")
+router.register(rf"{TABLE}/tokens", MemberTokenViewSet, basename="api-member-token")
 router.register(rf"{TABLE}/situations", SituationViewSet, basename="api-situation")
 router.register(rf"{SITUATION}/disclosures", DisclosureViewSet, basename="api-disclosure")
 router.register(rf"{SITUATION}/consents", ConsentViewSet, basename="api-consent")

@@ -309,6 +309,11 @@ if API_RATE_LIMIT and not re.fullmatch(
     r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT
 ):
     raise ImproperlyConfigured(f"API_RATE_LIMIT must look like 600/hour (got {API_RATE_LIMIT!r}).")
+# Named explicitly: agencies.ApiTokenPolicy (scope, second factor, idle expiry) points at it.
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105  # nosec B105  # a model name
+# A token unused for this many days stops working (each use restarts the count); knox's expiry
+# (API_TOKEN_TTL_DAYS, or the days chosen at creation) is the hard limit.
+API_TOKEN_IDLE_DAYS = int(os.environ.get("API_TOKEN_IDLE_DAYS", "14"))
 REST_KNOX = {
     # Tokens are stored as SHA-512 digests; the raw token is shown once, at creation.
     "TOKEN_TTL": datetime.timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))),

@@ -22,7 +22,10 @@ def token_client(token):
 
 @pytest.fixture
 def token(world):
-    response = client_for(world.cast.rep_police).post("/api/v1/auth/tokens/", {}, format="json")
+    # A read-write token: a read-only one (the default) could not reveal, which is a POST.
+    response = client_for(world.cast.rep_police).post(
+        "/api/v1/auth/tokens/", {"scope": "write"}, format="json"
+    )
     assert response.status_code == 201
     return response.json()["token"]
 

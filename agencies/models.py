@@ -73,6 +73,11 @@ class Role(models.TextChoices):
     PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
 
 
+# Roles granted only with a second person's approval; roles whose members may give it.
+APPROVAL_ROLES = frozenset({Role.CHAIR, Role.PRIVACY_OFFICER})
+APPROVER_ROLES = frozenset({Role.CHAIR, Role.COORDINATOR, Role.PRIVACY_OFFICER})
+
+
 class Membership(models.Model):
     """A user's seat at one table, on behalf of one agency, with one role."""
 
@@ -148,6 +153,17 @@ class Invitation(models.Model):
         verbose_name=_("accepted by"),
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Chairs and privacy officers reveal, disclose and audit: their invitation (a new seat or a
+    # promotion) is sent only once a second privileged member of the table approves it.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations_approved",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -157,6 +173,14 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} ({self.agency}) @ {self.table}"
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.role in APPROVAL_ROLES
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.needs_approval and self.approved_at is None
 
     @property
     def is_pending(self) -> bool:

@@ -29,6 +29,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from consent.audit import record_event
 
 from .models import (
+    APPROVER_ROLES,
     Agency,
     AgreementAcceptance,
     AgreementVersion,
@@ -75,7 +76,7 @@ def _require(actor, table: Table, capability: Capability) -> TableAccess:
 @dataclass(frozen=True)
 class IssuedInvitation:
     invitation: Invitation
-    token: str  # shown once (in the email); only its hash is stored
+    token: str | None  # shown once (in the email); only its hash is stored. None: awaiting approval
 
     @property
     def url(self) -> str:
@@ -117,7 +118,12 @@ def _email_after_commit(issued: IssuedInvitation) -> None:
 def invite_member(
     *, actor, table: Table, agency: Agency, role: str, email: str
 ) -> IssuedInvitation:
-    """Invite a person by email to sit at ``table`` for ``agency`` with ``role``."""
+    """Invite a person by email to sit at ``table`` for ``agency`` with ``role``.
+
+    Inviting someone who already sits at the table to another role is a promotion. An invitation
+    to chair or privacy officer is not sent until a second privileged member approves it
+    (:func:`approve_invitation`); until then it has no usable link.
+    """
     email = get_user_model().objects.normalize_email(email.strip())
     with transaction.atomic():
         _require(actor, table, Capability.MANAGE_MEMBERS)
@@ -126,7 +132,7 @@ def invite_member(
         if not table.agencies.filter(pk=agency.pk).exists():
             raise ValidationError({"agency": _("This agency is not a member of the table.")})
         if Membership.objects.filter(
-            table=table, user__email__iexact=email, is_active=True
+            table=table, user__email__iexact=email, is_active=True, role=role, agency=agency
         ).exists():
             raise ValidationError(
                 {"email": _("Someone with this email already sits at the table.")}
@@ -146,13 +152,68 @@ def invite_member(
             table=table, agency=agency, role=role, email=email, invited_by=actor
         )
         issued = _issue(invitation)
+        if invitation.needs_approval:
+            # No usable link yet: the token is thrown away; approval issues a new one.
+            issued = IssuedInvitation(invitation, None)
         invitation.save()
         record_event(
             actor=actor,
             event="membership.invited",
             table=table,
             obj=invitation,
-            data={"agency_id": agency.pk, "role": role},
+            data={
+                "agency_id": agency.pk,
+                "role": role,
+                "awaiting_approval": invitation.needs_approval,
+            },
+        )
+        if issued.token is not None:
+            _email_after_commit(issued)
+    return issued
+
+
+def can_approve(access: TableAccess | None, invitation: Invitation) -> bool:
+    """A second person: an active chair, coordinator or privacy officer of the same table who did
+    not make the invitation and is not the person invited."""
+    return (
+        access is not None
+        and access.table.pk == invitation.table_id
+        and access.role in APPROVER_ROLES
+        and access.user.pk != invitation.invited_by_id
+        and (access.user.email or "").lower() != invitation.email.lower()
+    )
+
+
+def approve_invitation(*, actor, invitation: Invitation) -> IssuedInvitation:
+    """The second privileged member's approval: only now is the link issued and emailed."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not can_approve(table_access(actor, invitation.table_id), invitation):
+            raise PermissionDenied(
+                _("Another chair, coordinator or privacy officer of the table must approve this.")
+            )
+        if not invitation.awaiting_approval:
+            raise ValidationError(_("This invitation does not need approval."))
+        if invitation.accepted_at or invitation.revoked_at:
+            raise ValidationError(_("This invitation was already used or withdrawn."))
+        invitation.approved_by = actor
+        invitation.approved_at = timezone.now()
+        issued = _issue(invitation)
+        invitation.save(
+            update_fields=[
+                "approved_by",
+                "approved_at",
+                "token_hash",
+                "expires_at",
+                "email_sent_at",
+            ]
+        )
+        record_event(
+            actor=actor,
+            event="membership.invitation_approved",
+            table=invitation.table,
+            obj=invitation,
+            data={"role": invitation.role, "invited_by_id": invitation.invited_by_id},
         )
         _email_after_commit(issued)
     return issued
@@ -165,6 +226,8 @@ def resend_invitation(*, actor, invitation: Invitation) -> IssuedInvitation:
         _require(actor, invitation.table, Capability.MANAGE_MEMBERS)
         if invitation.accepted_at or invitation.revoked_at:
             raise ValidationError(_("This invitation was already used or withdrawn."))
+        if invitation.awaiting_approval:
+            raise ValidationError(_("This invitation is waiting for a second person's approval."))
         issued = _issue(invitation)
         invitation.save(update_fields=["token_hash", "expires_at", "email_sent_at"])
         record_event(
@@ -203,6 +266,8 @@ def check_invitation(invitation: Invitation | None) -> Invitation:
         raise InvitationInvalid(InvitationInvalid.USED)
     if invitation.revoked_at is not None:
         raise InvitationInvalid(InvitationInvalid.REVOKED)
+    if invitation.awaiting_approval:
+        raise InvitationInvalid(InvitationInvalid.UNKNOWN)
     if invitation.expires_at <= timezone.now():
         raise InvitationInvalid(InvitationInvalid.EXPIRED)
     return invitation
@@ -255,10 +320,24 @@ def accept_invitation(
             user.save()
             created = True
         else:
+            # The link was emailed to one address: only the account with that address may use it
+            # (someone else signed in on the browser that opens it must not take the seat).
+            if (user.email or "").strip().lower() != invitation.email.lower():
+                raise ValidationError(
+                    _(
+                        "This invitation was sent to another email address than your account's. "
+                        "Sign out, then open the link again."
+                    )
+                )
             created = False
         existing = Membership.objects.select_for_update().filter(user=user, table=invitation.table)
         membership = existing.first()
-        if membership is not None and membership.is_active:
+        promoted = (
+            membership is not None
+            and membership.is_active
+            and (membership.role, membership.agency_id) != (invitation.role, invitation.agency_id)
+        )
+        if membership is not None and membership.is_active and not promoted:
             raise ValidationError(_("You already have a seat at this table."))
         if membership is None:
             try:
@@ -290,6 +369,8 @@ def accept_invitation(
                 "agency_id": invitation.agency_id,
                 "role": invitation.role,
                 "new_account": created,
+                "promotion": promoted,
+                "approved_by_id": invitation.approved_by_id,
             },
         )
     return membership

@@ -12,6 +12,11 @@ table_urlpatterns = [
         name="invitation-resend",
     ),
     path(
+        "members/invitations/<int:invitation_id>/approve/",
+        views.invitation_approve,
+        name="invitation-approve",
+    ),
+    path(
         "members/invitations/<int:invitation_id>/revoke/",
         views.invitation_revoke,
         name="invitation-revoke",

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +30,14 @@ from .forms import (
     NewAccountForm,
     OTPTokenForm,
 )
-from .models import AgreementAcceptance, AgreementVersion, Invitation, Membership
+from .models import (
+    APPROVAL_ROLES,
+    APPROVER_ROLES,
+    AgreementAcceptance,
+    AgreementVersion,
+    Invitation,
+    Membership,
+)
 from .permissions import Capability, active_memberships, agreement_required, table_view
 
 INVITATION_SESSION_KEY = "invitation_token"
@@ -105,6 +112,22 @@ def _members_context(access, invite_form=None):
         )
         context["now"] = now
         context["invite_form"] = invite_form or InvitationForm(table=table)
+    if access.role in APPROVER_ROLES:
+        awaiting = [
+            inv
+            for inv in Invitation.objects.filter(
+                table=table,
+                approved_at__isnull=True,
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+                role__in=APPROVAL_ROLES,
+            )
+            .select_related("agency", "invited_by")
+            .order_by("created_at")
+        ]
+        for inv in awaiting:
+            inv.can_approve = services.can_approve(access, inv)
+        context["awaiting_approval"] = awaiting
     return context
 
 
@@ -119,15 +142,26 @@ def member_invite(request, access):
     form = InvitationForm(request.POST, table=access.table)
     if form.is_valid():
         try:
-            services.invite_member(actor=request.user, table=access.table, **form.cleaned_data)
+            issued = services.invite_member(
+                actor=request.user, table=access.table, **form.cleaned_data
+            )
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("Invitation sent. The link works once and expires in %(days)d days.")
-                % {"days": settings.INVITATION_VALID_DAYS},
-            )
+            if issued.token is None:
+                messages.success(
+                    request,
+                    _(
+                        "Invitation recorded. It is sent once another chair, coordinator or "
+                        "privacy officer of the table approves it."
+                    ),
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent. The link works once and expires in %(days)d days.")
+                    % {"days": settings.INVITATION_VALID_DAYS},
+                )
             return redirect("table-members", access.table.pk)
     response = render(request, "agencies/table_detail.html", _members_context(access, form))
     response.status_code = 400
@@ -148,6 +182,24 @@ def invitation_resend(request, access, invitation_id):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("A new invitation link was sent; the old one no longer works."))
+    return redirect("table-members", access.table.pk)
+
+
+@require_POST
+@table_view(Capability.VIEW_TABLE)
+def invitation_approve(request, access, invitation_id):
+    """The second person's approval of a chair or privacy-officer invitation (the service checks
+    who may give it: another chair, coordinator or privacy officer of the table)."""
+    invitation = _table_invitation(access, invitation_id)
+    try:
+        services.approve_invitation(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return redirect("table-members", access.table.pk)
+    else:
+        messages.success(request, _("Approved. The invitation was sent."))
     return redirect("table-members", access.table.pk)
 
 

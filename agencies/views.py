@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
@@ -22,7 +23,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.util import random_hex
 
-from . import services, two_factor
+from . import services, signin, two_factor
 from .forms import (
     AcceptAgreementForm,
     AgreementForm,
@@ -409,6 +410,21 @@ def invitation_accept(request):
 
 
 # --- Sign-in protection and two-factor authentication --------------------------------------------
+
+
+class SignInView(LoginView):
+    """Django's sign-in, slowed per client address after repeated failures (agencies.signin);
+    django-axes pauses a username that keeps failing."""
+
+    def post(self, request, *args, **kwargs):
+        wait = signin.wait_seconds(signin.client_ip(request))
+        if wait:
+            response = render(
+                request, "registration/lockout.html", {"wait_seconds": wait}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 def lockout(request, original_response=None, credentials=None):

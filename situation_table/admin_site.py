@@ -80,6 +80,18 @@ class OperatorAdminSite(admin.AdminSite):
         # An operator's password alone never opens the admin.
         return not settings.OTP_ENFORCED or request.user.is_verified()
 
+    def login(self, request, extra_context=None):
+        # One door for everyone: the site's sign-in, with its lockout and delay, then the
+        # second factor.
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.GET.get("next") or self.index_url(), "login")
+
+    def index_url(self):
+        from django.urls import reverse
+
+        return reverse("admin:index", current_app=self.name)
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, AuditedAdminMixin):

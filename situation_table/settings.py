@@ -7,6 +7,7 @@ Embedded default (nothing configured): SQLite, eager Celery, console email, a de
 import base64
 import datetime
 import hashlib
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -197,13 +198,26 @@ LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
 
 # Sign-in protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username
-# (guessing one account) or from one IP address (trying many accounts), sign-in is paused for
-# AXES_COOLOFF_MINUTES. A successful sign-in clears the count, so colleagues sharing an office or
-# meeting-room address are not locked out by one another's typos. Operators can unlock at once
-# with `manage.py axes_reset_username NAME` or `axes_reset_ip ADDRESS`.
+# (guessing one account) sign-in for that username is paused for AXES_COOLOFF_MINUTES. A
+# successful sign-in clears the count. Operators can unlock at once with
+# `manage.py axes_reset_username NAME`.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Per username only: a lock per address would let anyone lock out a whole office — or, behind
+# the TLS proxy, the whole site. Addresses get a progressive delay instead (agencies.signin).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "agencies.signin.client_ip"
+# Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8); nobody else.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses or networks (got {_proxy!r})."
+        ) from None
+SIGNIN_IP_FREE_FAILURES = int(os.environ.get("SIGNIN_IP_FREE_FAILURES", "10"))
+SIGNIN_IP_MAX_DELAY_SECONDS = int(os.environ.get("SIGNIN_IP_MAX_DELAY_SECONDS", "60"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "agencies.views.lockout"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("tables/<int:table_id>/", include("consent.urls")),
     path("tables/<int:table_id>/reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("accounts/login/", agency_views.SignInView.as_view(), name="login"),
     path("accounts/", include(agency_urls.account_urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include(agency_urls.invitation_urlpatterns)),

@@ -6,10 +6,12 @@ Django's signed, expiring token (invalidated by the password change itself); the
 page moves it out of the address bar, and log lines never show it (situation_table.redaction).
 """
 
+import hashlib
 import logging
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -65,3 +67,38 @@ def send_password_reset(*, user, actor=None, via: str) -> None:
 def record_password_reset(*, user) -> None:
     """The person chose a new password through a reset link."""
     record_event(actor=user, event="account.password_reset", obj=user, data={"user_id": user.pk})
+
+
+# --- Asking for a reset from the sign-in page ---------------------------------------------------
+
+
+def _hit(key: str, window: int) -> int:
+    """Count one request under ``key`` for ``window`` seconds; returns the count so far."""
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def address_limited(ip: str | None) -> bool:
+    """Too many reset requests from this client address (the page says so: it reveals nothing
+    about any account)."""
+    count = _hit(f"pwreset-ip:{ip or 'none'}", 3600)
+    return count > settings.PASSWORD_RESET_IP_LIMIT_PER_HOUR
+
+
+def request_password_reset(*, email: str, ip: str | None) -> None:
+    """Email a reset link to the active accounts with this address, at most
+    ``PASSWORD_RESET_EMAIL_LIMIT_PER_HOUR`` times an hour per address. The caller answers the same
+    whatever happens here, so nobody learns whether an address has an account."""
+    from django.contrib.auth import get_user_model
+
+    email = email.strip()
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()
+    if _hit(f"pwreset-email:{digest}", 3600) > settings.PASSWORD_RESET_EMAIL_LIMIT_PER_HOUR:
+        return
+    for user in get_user_model().objects.filter(email__iexact=email, is_active=True):
+        send_password_reset(user=user, actor=None, via="self")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
@@ -23,13 +23,14 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.util import random_hex
 
-from . import services, signin, two_factor
+from . import passwords, services, signin, two_factor
 from .forms import (
     AcceptAgreementForm,
     AgreementForm,
     InvitationForm,
     NewAccountForm,
     OTPTokenForm,
+    PasswordResetRequestForm,
 )
 from .models import (
     APPROVAL_ROLES,
@@ -425,6 +426,43 @@ class SignInView(LoginView):
             response["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)
+
+
+def password_reset_request(request):
+    """The product's own "forgot your password" page: the same answer whatever the address;
+    limited per address (silently) and per client address (said plainly)."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST":
+        if passwords.address_limited(signin.client_ip(request)):
+            response = render(
+                request,
+                "registration/password_reset_form.html",
+                {"form": form, "limited": True},
+                status=429,
+            )
+            response["Retry-After"] = "3600"
+            return response
+        if form.is_valid():
+            passwords.request_password_reset(
+                email=form.cleaned_data["email"], ip=signin.client_ip(request)
+            )
+            return redirect("password_reset_done")
+    return render(
+        request,
+        "registration/password_reset_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+class ResetConfirmView(PasswordResetConfirmView):
+    """Django's confirmation (the token leaves the address bar at once), audited. The password
+    change revokes the person's API tokens (agencies.signals)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        passwords.record_password_reset(user=form.user)
+        return response
 
 
 def lockout(request, original_response=None, credentials=None):

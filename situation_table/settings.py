@@ -207,6 +207,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_
 # the TLS proxy, the whole site. Addresses get a progressive delay instead (agencies.signin).
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_CLIENT_IP_CALLABLE = "agencies.signin.client_ip"
+# axes.W006 asks for a per-address lock; that lock is the outage described above, replaced on
+# purpose by the per-address delay.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8); nobody else.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 for _proxy in TRUSTED_PROXIES:
@@ -232,6 +235,11 @@ OTP_BACKUP_CODE_COUNT = 10
 
 # Sign out a session after this many minutes without a request (meeting-room laptops).
 SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
+# "Forgot your password?": the link works once, for this long; requests are limited per email
+# address (silently: the answer is always the same) and per client address (a clear 429).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_HOURS", "2")) * 3600
+PASSWORD_RESET_EMAIL_LIMIT_PER_HOUR = int(os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3"))
+PASSWORD_RESET_IP_LIMIT_PER_HOUR = int(os.environ.get("PASSWORD_RESET_IP_LIMIT", "10"))
 # Invitations to join a table: the link works once, until it expires.
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
 

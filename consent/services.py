@@ -23,7 +23,7 @@ from agencies.permissions import Capability, TableAccess, table_access
 from cases.models import ACTIVE_AER_STATUSES, OPEN_STATUSES, Situation, Status
 from cases.services import InvalidTransition
 
-from . import crypto
+from . import crypto, retention_gaps
 from .audit import record_event
 from .models import (
     AccessEvent,
@@ -434,6 +434,8 @@ def purge_candidates(now=None, days: int | None = None):
         keep = policies.get(table_id, default_days) if days is None else days
         if concluded_at and concluded_at <= now - datetime.timedelta(days=keep):
             due.add(pk)
+    # Abandoned drafts and situations open far too long (consent/retention_gaps.py).
+    due.update(retention_gaps.stale_candidates(now))
     return sorted(due)
 
 
@@ -445,15 +447,20 @@ def purge_identifying_info(*, actor=None, now=None, days=None, dry_run=False) ->
     report = PurgeReport(situations=due, people=people.count(), dry_run=dry_run)
     if dry_run or not due:
         return report
+    stale = retention_gaps.stale_candidates(now)
     people.delete()
     for situation in Situation.objects.filter(pk__in=due).select_related("table"):
         revoke_disclosure_access(actor=actor, situation=situation, reason="retention")
+        data = {"status": situation.status}
+        if situation.pk in stale:
+            data["reason"] = stale[situation.pk]
+            retention_gaps.notify_originating_agency(situation.pk, stale[situation.pk])
         record_event(
             actor=actor,
             event="retention.purged",
             table=situation.table,
             obj=situation,
-            data={"status": situation.status},
+            data=data,
         )
     return report
 

@@ -445,6 +445,11 @@ LOGGING = {
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "situation-table-demo")
 # Days identifying information is kept after a situation is concluded (tables may set their own).
 RETENTION_DAYS_AFTER_CONCLUSION = int(os.environ.get("RETENTION_DAYS_AFTER_CONCLUSION", "30"))
+# Identifying information of a draft unchanged for this many days, and of a situation open (past
+# Filter 1) this many days after it was created, is purged too, with an email to the originating
+# agency (consent/retention_gaps.py). 0 turns a rule off.
+RETENTION_ABANDONED_DRAFT_DAYS = int(os.environ.get("RETENTION_ABANDONED_DRAFT_DAYS", "90"))
+RETENTION_OPEN_DAYS = int(os.environ.get("RETENTION_OPEN_DAYS", "365"))
 
 # --- Notifications -----------------------------------------------------------------------------
 # Reminders, deadline notices and digests (notifications app). Beat runs the sweep; the sweep

@@ -1,6 +1,7 @@
 """Tables, members and onboarding: invitations, the information-sharing agreement, orientation,
 and two-factor authentication. Thin views: parse a form, call one service, render."""
 
+import re
 import time
 from urllib.parse import urlencode
 
@@ -24,6 +25,7 @@ from django_otp import user_has_device
 from django_otp.util import random_hex
 
 from . import passwords, services, signin, two_factor
+from .api import tokens as api_tokens
 from .forms import (
     AcceptAgreementForm,
     AgreementForm,
@@ -114,6 +116,7 @@ def _members_context(access, invite_form=None):
         )
         context["now"] = now
         context["invite_form"] = invite_form or InvitationForm(table=table)
+        context["member_tokens"] = api_tokens.tokens_of_table(access)
     if access.role in APPROVER_ROLES:
         awaiting = [
             inv
@@ -488,8 +491,36 @@ def otp_manage(request):
             "backup_codes_left": backup.token_set.count() if backup else 0,
             "required": two_factor.two_factor_required(user),
             "verified": user.is_verified(),
+            "api_tokens": api_tokens.active_tokens(user),
         },
     )
+
+
+TOKEN_KEY = re.compile(r"[0-9a-f]{1,25}")
+
+
+@require_POST
+@login_required
+def api_token_revoke(request, token_key):
+    """The person revokes one of their own API tokens (someone else's key matches nothing)."""
+    if not TOKEN_KEY.fullmatch(token_key) or not api_tokens.revoke_token(
+        user=request.user, token_key=token_key
+    ):
+        raise Http404
+    messages.success(request, _("The API token was revoked."))
+    return redirect("otp-manage")
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEMBERS)
+def member_token_revoke(request, access, token_key):
+    """The coordinator revokes an API token of one of the table's members."""
+    if not TOKEN_KEY.fullmatch(token_key) or not api_tokens.revoke_member_token(
+        access=access, token_key=token_key
+    ):
+        raise Http404
+    messages.success(request, _("The API token was revoked."))
+    return redirect("table-members", access.table.pk)
 
 
 def _pending_setup(request) -> dict:

@@ -231,3 +231,39 @@ def test_the_user_lists_scope_and_last_use_of_their_tokens(cast):
     make_token(cast.rep_police, scope="read")
     listed = session(cast.rep_police).get("/api/v1/auth/tokens/").json()["results"]
     assert listed[0]["scope"] == "read" and listed[0]["last_used_at"]
+
+
+def test_the_user_sees_and_revokes_their_tokens_on_the_account_page(client, cast):
+    token = make_token(cast.rep_police, scope="read")
+    make_token(cast.rep_housing)
+    client.force_login(cast.rep_police)
+    page = client.get(reverse("otp-manage")).content.decode()
+    assert token[:15] in page and token not in page
+    assert AuthToken.objects.get(user=cast.rep_housing).token_key not in page
+    other = AuthToken.objects.get(user=cast.rep_housing).token_key
+    assert client.post(reverse("api-token-revoke", args=[other])).status_code == 404
+    assert client.post(reverse("api-token-revoke", args=["zz"])).status_code == 404
+    response = client.post(reverse("api-token-revoke", args=[token[:15]]))
+    assert response.status_code == 302
+    assert not AuthToken.objects.filter(user=cast.rep_police).exists()
+    assert AuthToken.objects.filter(user=cast.rep_housing).exists()
+
+
+def test_the_coordinator_sees_and_revokes_members_tokens_on_the_members_page(client, cast):
+    token = make_token(cast.rep_police)
+    outsider = make_token(cast.outsider)
+    members = reverse("table-members", args=[cast.table.pk])
+    client.force_login(cast.chair)
+    assert token[:15] not in client.get(members).content.decode()  # not a coordinator
+    assert (
+        client.post(reverse("member-token-revoke", args=[cast.table.pk, token[:15]])).status_code
+        == 403
+    )
+    client.force_login(cast.coordinator)
+    page = client.get(members).content.decode()
+    assert token[:15] in page and outsider[:15] not in page
+    url = reverse("member-token-revoke", args=[cast.table.pk, outsider[:15]])
+    assert client.post(url).status_code == 404
+    url = reverse("member-token-revoke", args=[cast.table.pk, token[:15]])
+    assert client.post(url).status_code == 302
+    assert not AuthToken.objects.filter(user=cast.rep_police).exists()

@@ -14,4 +14,4 @@ RUN SECRET_KEY=build ALLOWED_HOSTS=build FIELD_ENCRYPTION_KEYS=MDAwMDAwMDAwMDAwM
     BLIND_INDEX_KEY=build python manage.py collectstatic --noinput
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "situation_table.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "situation_table.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "situation_table.gunicorn_logging.RedactingLogger"]

@@ -8,4 +8,4 @@ class AgenciesConfig(AppConfig):
     verbose_name = _("Tables and agencies")
 
     def ready(self):
-        from . import signals  # noqa: F401 — connects the sign-in receiver
+        from . import signals, signin  # noqa: F401 — connect their receivers

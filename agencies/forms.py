@@ -119,3 +119,31 @@ class OTPTokenForm(forms.Form):
 
     def clean_token(self):
         return "".join(self.cleaned_data["token"].split()).lower()
+
+
+class OperatorUserCreationForm(forms.ModelForm):
+    """An operator creates an account with a username and an email only: the person chooses
+    their password through the reset link sent to that address."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

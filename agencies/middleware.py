@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
@@ -111,3 +112,19 @@ class TwoFactorRequiredMiddleware:
         if getattr(request, "htmx", False):
             return HttpResponseClientRedirect(target)
         return redirect(target)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Every page served to a signed-in person is ``Cache-Control: no-store`` (and private): a
+    shared meeting-room browser, its back button or a proxy must not keep a copy of a table's
+    pages. Anonymous pages (sign-in, public report, static files) keep their own headers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -73,6 +73,11 @@ class Role(models.TextChoices):
     PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
 
 
+# Roles granted only with a second person's approval; roles whose members may give it.
+APPROVAL_ROLES = frozenset({Role.CHAIR, Role.PRIVACY_OFFICER})
+APPROVER_ROLES = frozenset({Role.CHAIR, Role.COORDINATOR, Role.PRIVACY_OFFICER})
+
+
 class Membership(models.Model):
     """A user's seat at one table, on behalf of one agency, with one role."""
 
@@ -148,6 +153,17 @@ class Invitation(models.Model):
         verbose_name=_("accepted by"),
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Chairs and privacy officers reveal, disclose and audit: their invitation (a new seat or a
+    # promotion) is sent only once a second privileged member of the table approves it.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations_approved",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -157,6 +173,14 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} ({self.agency}) @ {self.table}"
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.role in APPROVAL_ROLES
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.needs_approval and self.approved_at is None
 
     @property
     def is_pending(self) -> bool:
@@ -225,3 +249,37 @@ class AgreementAcceptance(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.version}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class ApiTokenPolicy(models.Model):
+    """What an API token (django-rest-knox) may do, beside knox's digest and expiry.
+
+    Rights come from the person's memberships at each request, as for the browser; the token adds
+    limits only: read-only or read-write, whether it was made from a session that passed the
+    second factor, and when it was last used (an idle token expires).
+    """
+
+    token = models.OneToOneField(
+        "knox.AuthToken",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="policy",
+        verbose_name=_("token"),
+    )
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    second_factor = models.BooleanField(_("made after the second factor"), default=False)
+    last_used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        verbose_name = _("API token policy")
+        verbose_name_plural = _("API token policies")
+
+    def __str__(self):
+        return f"{self.token_id[:8]}… ({self.scope})"

@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -25,6 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.models import UserObjectPermission
@@ -32,6 +34,7 @@ from guardian.models import UserObjectPermission
 from consent.audit import record_event
 
 from .models import (
+    APPROVER_ROLES,
     Agency,
     AgreementAcceptance,
     AgreementVersion,
@@ -78,7 +81,7 @@ def _require(actor, table: Table, capability: Capability) -> TableAccess:
 @dataclass(frozen=True)
 class IssuedInvitation:
     invitation: Invitation
-    token: str  # shown once (in the email); only its hash is stored
+    token: str | None  # shown once (in the email); only its hash is stored. None: awaiting approval
 
     @property
     def url(self) -> str:
@@ -120,7 +123,12 @@ def _email_after_commit(issued: IssuedInvitation) -> None:
 def invite_member(
     *, actor, table: Table, agency: Agency, role: str, email: str
 ) -> IssuedInvitation:
-    """Invite a person by email to sit at ``table`` for ``agency`` with ``role``."""
+    """Invite a person by email to sit at ``table`` for ``agency`` with ``role``.
+
+    Inviting someone who already sits at the table to another role is a promotion. An invitation
+    to chair or privacy officer is not sent until a second privileged member approves it
+    (:func:`approve_invitation`); until then it has no usable link.
+    """
     email = get_user_model().objects.normalize_email(email.strip())
     with transaction.atomic():
         _require(actor, table, Capability.MANAGE_MEMBERS)
@@ -129,7 +137,7 @@ def invite_member(
         if not table.agencies.filter(pk=agency.pk).exists():
             raise ValidationError({"agency": _("This agency is not a member of the table.")})
         if Membership.objects.filter(
-            table=table, user__email__iexact=email, is_active=True
+            table=table, user__email__iexact=email, is_active=True, role=role, agency=agency
         ).exists():
             raise ValidationError(
                 {"email": _("Someone with this email already sits at the table.")}
@@ -149,13 +157,68 @@ def invite_member(
             table=table, agency=agency, role=role, email=email, invited_by=actor
         )
         issued = _issue(invitation)
+        if invitation.needs_approval:
+            # No usable link yet: the token is thrown away; approval issues a new one.
+            issued = IssuedInvitation(invitation, None)
         invitation.save()
         record_event(
             actor=actor,
             event="membership.invited",
             table=table,
             obj=invitation,
-            data={"agency_id": agency.pk, "role": role},
+            data={
+                "agency_id": agency.pk,
+                "role": role,
+                "awaiting_approval": invitation.needs_approval,
+            },
+        )
+        if issued.token is not None:
+            _email_after_commit(issued)
+    return issued
+
+
+def can_approve(access: TableAccess | None, invitation: Invitation) -> bool:
+    """A second person: an active chair, coordinator or privacy officer of the same table who did
+    not make the invitation and is not the person invited."""
+    return (
+        access is not None
+        and access.table.pk == invitation.table_id
+        and access.role in APPROVER_ROLES
+        and access.user.pk != invitation.invited_by_id
+        and (access.user.email or "").lower() != invitation.email.lower()
+    )
+
+
+def approve_invitation(*, actor, invitation: Invitation) -> IssuedInvitation:
+    """The second privileged member's approval: only now is the link issued and emailed."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not can_approve(table_access(actor, invitation.table_id), invitation):
+            raise PermissionDenied(
+                _("Another chair, coordinator or privacy officer of the table must approve this.")
+            )
+        if not invitation.awaiting_approval:
+            raise ValidationError(_("This invitation does not need approval."))
+        if invitation.accepted_at or invitation.revoked_at:
+            raise ValidationError(_("This invitation was already used or withdrawn."))
+        invitation.approved_by = actor
+        invitation.approved_at = timezone.now()
+        issued = _issue(invitation)
+        invitation.save(
+            update_fields=[
+                "approved_by",
+                "approved_at",
+                "token_hash",
+                "expires_at",
+                "email_sent_at",
+            ]
+        )
+        record_event(
+            actor=actor,
+            event="membership.invitation_approved",
+            table=invitation.table,
+            obj=invitation,
+            data={"role": invitation.role, "invited_by_id": invitation.invited_by_id},
         )
         _email_after_commit(issued)
     return issued
@@ -168,6 +231,8 @@ def resend_invitation(*, actor, invitation: Invitation) -> IssuedInvitation:
         _require(actor, invitation.table, Capability.MANAGE_MEMBERS)
         if invitation.accepted_at or invitation.revoked_at:
             raise ValidationError(_("This invitation was already used or withdrawn."))
+        if invitation.awaiting_approval:
+            raise ValidationError(_("This invitation is waiting for a second person's approval."))
         issued = _issue(invitation)
         invitation.save(update_fields=["token_hash", "expires_at", "email_sent_at"])
         record_event(
@@ -206,6 +271,8 @@ def check_invitation(invitation: Invitation | None) -> Invitation:
         raise InvitationInvalid(InvitationInvalid.USED)
     if invitation.revoked_at is not None:
         raise InvitationInvalid(InvitationInvalid.REVOKED)
+    if invitation.awaiting_approval:
+        raise InvitationInvalid(InvitationInvalid.UNKNOWN)
     if invitation.expires_at <= timezone.now():
         raise InvitationInvalid(InvitationInvalid.EXPIRED)
     return invitation
@@ -258,10 +325,24 @@ def accept_invitation(
             user.save()
             created = True
         else:
+            # The link was emailed to one address: only the account with that address may use it
+            # (someone else signed in on the browser that opens it must not take the seat).
+            if (user.email or "").strip().lower() != invitation.email.lower():
+                raise ValidationError(
+                    _(
+                        "This invitation was sent to another email address than your account's. "
+                        "Sign out, then open the link again."
+                    )
+                )
             created = False
         existing = Membership.objects.select_for_update().filter(user=user, table=invitation.table)
         membership = existing.first()
-        if membership is not None and membership.is_active:
+        promoted = (
+            membership is not None
+            and membership.is_active
+            and (membership.role, membership.agency_id) != (invitation.role, invitation.agency_id)
+        )
+        if membership is not None and membership.is_active and not promoted:
             raise ValidationError(_("You already have a seat at this table."))
         if membership is None:
             try:
@@ -293,6 +374,8 @@ def accept_invitation(
                 "agency_id": invitation.agency_id,
                 "role": invitation.role,
                 "new_account": created,
+                "promotion": promoted,
+                "approved_by_id": invitation.approved_by_id,
             },
         )
     return membership
@@ -416,27 +499,34 @@ def accept_agreement(*, actor, version: AgreementVersion) -> AgreementAcceptance
 # --- Two-factor devices --------------------------------------------------------------------------
 
 
-def pending_totp_device(*, actor) -> TOTPDevice:
-    """The unconfirmed authenticator the setup page shows (created once, reused until confirmed)."""
-    device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("-pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=actor, name=TOTP_DEVICE_NAME, confirmed=False)
-    return device
+def unsaved_totp_device(*, actor, key: str) -> TOTPDevice:
+    """The authenticator the setup page shows, kept in memory only (its key in the session):
+    visiting the setup page writes nothing; a device exists once a code from it is confirmed."""
+    return TOTPDevice(user=actor, name=TOTP_DEVICE_NAME, key=key, confirmed=False)
 
 
-def confirm_totp_device(*, actor, device: TOTPDevice, token: str) -> bool:
-    """Confirm a new authenticator with a code from it; older authenticators are replaced."""
+def confirm_totp_device(*, actor, key: str, token: str) -> TOTPDevice | None:
+    """Create the confirmed authenticator if ``token`` is a current code for ``key``; older
+    authenticators are replaced. Returns the new device, or None when the code does not match."""
+    device = unsaved_totp_device(actor=actor, key=key)
+    try:
+        value = int(token)
+    except (TypeError, ValueError):
+        return None
+    otp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    otp.time = time.time()
+    if not otp.verify(value, device.tolerance):
+        return None
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=actor)
-        if device.confirmed or not device.verify_token(token):
-            return False
+        # The code just used cannot be replayed at the next sign-in.
+        device.last_t = otp.t()
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        device.save()
         TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
         record_event(
             actor=actor, event="account.totp_confirmed", obj=device, data={"user_id": actor.pk}
         )
-    return True
+    return device
 
 
 def new_backup_codes(*, actor, count: int | None = None) -> list[str]:

@@ -12,10 +12,12 @@ from .permissions import active_memberships
 
 
 def two_factor_required(user) -> bool:
-    """Chairs, coordinators and privacy officers (``OTP_REQUIRED_ROLES``) on any active table
-    must verify a code; so must anyone who chose to set up a device."""
+    """Operators (staff), and chairs, coordinators and privacy officers (``OTP_REQUIRED_ROLES``)
+    on any active table, must verify a code; so must anyone who chose to set up a device."""
     if not user.is_authenticated:
         return False
+    if user.is_staff or user.is_superuser:
+        return True  # operators: /admin/ and everything else need the second factor too
     if active_memberships(user).filter(role__in=settings.OTP_REQUIRED_ROLES).exists():
         return True
     return user_has_device(user)

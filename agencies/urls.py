@@ -12,6 +12,11 @@ table_urlpatterns = [
         name="invitation-resend",
     ),
     path(
+        "members/invitations/<int:invitation_id>/approve/",
+        views.invitation_approve,
+        name="invitation-approve",
+    ),
+    path(
         "members/invitations/<int:invitation_id>/revoke/",
         views.invitation_revoke,
         name="invitation-revoke",
@@ -28,6 +33,11 @@ table_urlpatterns = [
         {"active": True},
         name="membership-reactivate",
     ),
+    path(
+        "members/tokens/<str:token_key>/revoke/",
+        views.member_token_revoke,
+        name="member-token-revoke",
+    ),
     path("agreement/", views.agreement, name="agreement"),
     path("agreement/edit/", views.agreement_edit, name="agreement-edit"),
     path("orientation/", views.orientation, name="orientation"),
@@ -39,6 +49,7 @@ account_urlpatterns = [
     path("two-factor/setup/", views.otp_setup, name="otp-setup"),
     path("two-factor/verify/", views.otp_verify, name="otp-verify"),
     path("two-factor/backup-codes/", views.otp_backup_codes, name="otp-backup-codes"),
+    path("api-tokens/<str:token_key>/revoke/", views.api_token_revoke, name="api-token-revoke"),
 ]
 
 # Top level: the emailed link, then the token-less page that uses it.

@@ -1,13 +1,16 @@
 """Tables, members and onboarding: invitations, the information-sharing agreement, orientation,
 and two-factor authentication. Thin views: parse a form, call one service, render."""
 
+import re
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,23 +21,34 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
+from django_otp.util import random_hex
 
 from core.http import safe_next_url
 
-from . import services, two_factor
+from . import passwords, services, signin, two_factor
+from .api import tokens as api_tokens
 from .forms import (
     AcceptAgreementForm,
     AgreementForm,
     InvitationForm,
     NewAccountForm,
     OTPTokenForm,
+    PasswordResetRequestForm,
 )
-from .models import AgreementAcceptance, AgreementVersion, Invitation, Membership
+from .models import (
+    APPROVAL_ROLES,
+    APPROVER_ROLES,
+    AgreementAcceptance,
+    AgreementVersion,
+    Invitation,
+    Membership,
+)
 from .permissions import Capability, active_memberships, agreement_required, table_view
 
 INVITATION_SESSION_KEY = "invitation_token"
 THROTTLED = _lazy("Too many wrong codes. Wait a minute, then try again.")
 BACKUP_CODES_SESSION_KEY = "new_backup_codes"
+OTP_SETUP_SESSION_KEY = "otp_setup_pending"
 
 
 def _form_errors(form, error: ValidationError) -> None:
@@ -94,6 +108,23 @@ def _members_context(access, invite_form=None):
         )
         context["now"] = now
         context["invite_form"] = invite_form or InvitationForm(table=table)
+        context["member_tokens"] = api_tokens.tokens_of_table(access)
+    if access.role in APPROVER_ROLES:
+        awaiting = [
+            inv
+            for inv in Invitation.objects.filter(
+                table=table,
+                approved_at__isnull=True,
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+                role__in=APPROVAL_ROLES,
+            )
+            .select_related("agency", "invited_by")
+            .order_by("created_at")
+        ]
+        for inv in awaiting:
+            inv.can_approve = services.can_approve(access, inv)
+        context["awaiting_approval"] = awaiting
     return context
 
 
@@ -108,15 +139,26 @@ def member_invite(request, access):
     form = InvitationForm(request.POST, table=access.table)
     if form.is_valid():
         try:
-            services.invite_member(actor=request.user, table=access.table, **form.cleaned_data)
+            issued = services.invite_member(
+                actor=request.user, table=access.table, **form.cleaned_data
+            )
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("Invitation sent. The link works once and expires in %(days)d days.")
-                % {"days": settings.INVITATION_VALID_DAYS},
-            )
+            if issued.token is None:
+                messages.success(
+                    request,
+                    _(
+                        "Invitation recorded. It is sent once another chair, coordinator or "
+                        "privacy officer of the table approves it."
+                    ),
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent. The link works once and expires in %(days)d days.")
+                    % {"days": settings.INVITATION_VALID_DAYS},
+                )
             return redirect("table-members", access.table.pk)
     response = render(request, "agencies/table_detail.html", _members_context(access, form))
     response.status_code = 400
@@ -137,6 +179,24 @@ def invitation_resend(request, access, invitation_id):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("A new invitation link was sent; the old one no longer works."))
+    return redirect("table-members", access.table.pk)
+
+
+@require_POST
+@table_view(Capability.VIEW_TABLE)
+def invitation_approve(request, access, invitation_id):
+    """The second person's approval of a chair or privacy-officer invitation (the service checks
+    who may give it: another chair, coordinator or privacy officer of the table)."""
+    invitation = _table_invitation(access, invitation_id)
+    try:
+        services.approve_invitation(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return redirect("table-members", access.table.pk)
+    else:
+        messages.success(request, _("Approved. The invitation was sent."))
     return redirect("table-members", access.table.pk)
 
 
@@ -348,6 +408,58 @@ def invitation_accept(request):
 # --- Sign-in protection and two-factor authentication --------------------------------------------
 
 
+class SignInView(LoginView):
+    """Django's sign-in, slowed per client address after repeated failures (agencies.signin);
+    django-axes pauses a username that keeps failing."""
+
+    def post(self, request, *args, **kwargs):
+        wait = signin.wait_seconds(signin.client_ip(request))
+        if wait:
+            response = render(
+                request, "registration/lockout.html", {"wait_seconds": wait}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+
+def password_reset_request(request):
+    """The product's own "forgot your password" page: the same answer whatever the address;
+    limited per address (silently) and per client address (said plainly)."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST":
+        if passwords.address_limited(signin.client_ip(request)):
+            response = render(
+                request,
+                "registration/password_reset_form.html",
+                {"form": form, "limited": True},
+                status=429,
+            )
+            response["Retry-After"] = "3600"
+            return response
+        if form.is_valid():
+            passwords.request_password_reset(
+                email=form.cleaned_data["email"], ip=signin.client_ip(request)
+            )
+            return redirect("password_reset_done")
+    return render(
+        request,
+        "registration/password_reset_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+class ResetConfirmView(PasswordResetConfirmView):
+    """Django's confirmation (the token leaves the address bar at once), audited. The password
+    change revokes the person's API tokens (agencies.signals)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        passwords.record_password_reset(user=form.user)
+        return response
+
+
 def lockout(request, original_response=None, credentials=None):
     """django-axes answers with this page once a username has too many failed sign-ins."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
@@ -371,8 +483,52 @@ def otp_manage(request):
             "backup_codes_left": backup.token_set.count() if backup else 0,
             "required": two_factor.two_factor_required(user),
             "verified": user.is_verified(),
+            "api_tokens": api_tokens.active_tokens(user),
         },
     )
+
+
+TOKEN_KEY = re.compile(r"[0-9a-f]{1,25}")
+
+
+@require_POST
+@login_required
+def api_token_revoke(request, token_key):
+    """The person revokes one of their own API tokens (someone else's key matches nothing)."""
+    if not TOKEN_KEY.fullmatch(token_key) or not api_tokens.revoke_token(
+        user=request.user, token_key=token_key
+    ):
+        raise Http404
+    messages.success(request, _("The API token was revoked."))
+    return redirect("otp-manage")
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEMBERS)
+def member_token_revoke(request, access, token_key):
+    """The coordinator revokes an API token of one of the table's members."""
+    if not TOKEN_KEY.fullmatch(token_key) or not api_tokens.revoke_member_token(
+        access=access, token_key=token_key
+    ):
+        raise Http404
+    messages.success(request, _("The API token was revoked."))
+    return redirect("table-members", access.table.pk)
+
+
+def _pending_setup(request) -> dict:
+    """The secret being set up lives in the session until a code confirms it."""
+    pending = request.session.get(OTP_SETUP_SESSION_KEY)
+    if not isinstance(pending, dict) or not isinstance(pending.get("key"), str):
+        pending = {"key": random_hex(20), "failures": 0, "not_before": 0}
+        request.session[OTP_SETUP_SESSION_KEY] = pending
+    return pending
+
+
+def _rotate_session_for_second_factor(request, device) -> None:
+    """A new session key once the second factor is verified: a session id learnt before this
+    step (fixation, a shoulder-surfed cookie) is worthless after it."""
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 @login_required
@@ -382,21 +538,32 @@ def otp_setup(request):
     # enough to register the thief's authenticator.
     if user_has_device(user) and not user.is_verified():
         return redirect(f"{reverse('otp-verify')}?{request.GET.urlencode()}")
-    device = services.pending_totp_device(actor=user)
+    pending = _pending_setup(request)
+    device = services.unsaved_totp_device(actor=user, key=pending["key"])
     form = OTPTokenForm(request.POST or None, numeric=True)
     next_url = safe_next_url(request, reverse("home"))
     if request.method == "POST" and form.is_valid():
-        if not device.verify_is_allowed()[0]:
+        now = time.time()
+        if now < pending.get("not_before", 0):
             form.add_error("token", THROTTLED)
-        elif services.confirm_totp_device(
-            actor=user, device=device, token=form.cleaned_data["token"]
-        ):
-            otp_login(request, device)
-            codes = services.new_backup_codes(actor=user)
-            request.session[BACKUP_CODES_SESSION_KEY] = codes
-            messages.success(request, _("Your authenticator app is set up."))
-            return redirect(f"{reverse('otp-backup-codes')}?{urlencode({'next': next_url})}")
         else:
+            confirmed = services.confirm_totp_device(
+                actor=user, key=pending["key"], token=form.cleaned_data["token"]
+            )
+            if confirmed is not None:
+                request.session.pop(OTP_SETUP_SESSION_KEY, None)
+                _rotate_session_for_second_factor(request, confirmed)
+                codes = services.new_backup_codes(actor=user)
+                request.session[BACKUP_CODES_SESSION_KEY] = codes
+                messages.success(request, _("Your authenticator app is set up."))
+                return redirect(f"{reverse('otp-backup-codes')}?{urlencode({'next': next_url})}")
+            # The same growing pause as django-otp's per-device throttle (1, 2, 4 … seconds).
+            failures = int(pending.get("failures", 0)) + 1
+            request.session[OTP_SETUP_SESSION_KEY] = {
+                **pending,
+                "failures": failures,
+                "not_before": now + min(2 ** (failures - 1), 3600),
+            }
             form.add_error(
                 "token", _("That code did not match. Check the time on your phone and try again.")
             )
@@ -427,7 +594,7 @@ def otp_verify(request):
         else:
             device = two_factor.verify_code(user, form.cleaned_data["token"])
             if device is not None:
-                otp_login(request, device)
+                _rotate_session_for_second_factor(request, device)
                 return redirect(next_url)
             form.add_error("token", _("That code is not valid. Try the newest code."))
     return render(

@@ -26,7 +26,7 @@ from cases.models import ACTIVE_AER_STATUSES, OPEN_STATUSES, AffectedPerson, Sit
 from cases.pii import validate_deidentified
 from cases.services import InvalidTransition
 
-from . import crypto
+from . import crypto, retention_gaps
 from .audit import record_event
 from .models import (
     AccessEvent,
@@ -754,6 +754,8 @@ def purge_candidates(now=None, days: int | None = None):
         keep = policies.get(table_id, default_days) if days is None else days
         if concluded_at and concluded_at <= now - datetime.timedelta(days=keep):
             due.add(pk)
+    # Abandoned drafts and situations open far too long (consent/retention_gaps.py).
+    due.update(retention_gaps.stale_candidates(now))
     return sorted(due)
 
 
@@ -771,15 +773,20 @@ def purge_identifying_info(*, actor=None, now=None, days=None, dry_run=False) ->
     )
     if dry_run or not due:
         return report
+    stale = retention_gaps.stale_candidates(now)
     people.delete()
     for situation in Situation.objects.filter(pk__in=due).select_related("table"):
         revoke_disclosure_access(actor=actor, situation=situation, reason="retention")
+        data = {"status": situation.status}
+        if situation.pk in stale:
+            data["reason"] = stale[situation.pk]
+            retention_gaps.notify_originating_agency(situation.pk, stale[situation.pk])
         record_event(
             actor=actor,
             event="retention.purged",
             table=situation.table,
             obj=situation,
-            data={"status": situation.status},
+            data=data,
         )
     return report
 

@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from agencies.api.notifications import NotificationViewSet
-from agencies.api.views import AgencyViewSet, TableViewSet, TokenViewSet
+from agencies.api.views import AgencyViewSet, MemberTokenViewSet, TableViewSet, TokenViewSet
 from cases.api.reports import ReportViewSet
 from cases.api.views import MeetingViewSet, SituationViewSet, TaskViewSet
 from consent.api.views import (
@@ -37,6 +37,7 @@ router.register("auth/tokens", TokenViewSet, basename="api-token")
 router.register("notifications", NotificationViewSet, basename="api-notification")
 router.register("tables", TableViewSet, basename="api-table")
 router.register(rf"{TABLE}/agencies", AgencyViewSet, basename="api-agency")
+router.register(rf"{TABLE}/tokens", MemberTokenViewSet, basename="api-member-token")
 router.register(rf"{TABLE}/situations", SituationViewSet, basename="api-situation")
 router.register(rf"{SITUATION}/disclosures", DisclosureViewSet, basename="api-disclosure")
 router.register(rf"{SITUATION}/consents", ConsentViewSet, basename="api-consent")
@@ -47,8 +48,15 @@ v1 = [
     *router.urls,
     path(
         "tables/<table_id>/situations/<situation_id>/identifying-info/",
-        IdentifyingInfoViewSet.as_view({"get": "reveal", "post": "record"}),
+        IdentifyingInfoViewSet.as_view({"post": "record"}),
         name="api-identifying-info",
+    ),
+    # A POST (CSRF-checked for browser sessions): a cross-site link or image cannot make a
+    # signed-in person "view" identifying information and pollute the access log.
+    path(
+        "tables/<table_id>/situations/<situation_id>/identifying-info/reveal/",
+        IdentifyingInfoViewSet.as_view({"post": "reveal"}),
+        name="api-identifying-info-reveal",
     ),
     path(
         "tables/<table_id>/disclosures/<disclosure_id>/revoke/",

@@ -7,6 +7,7 @@ Embedded default (nothing configured): SQLite, eager Celery, console email, a de
 import base64
 import datetime
 import hashlib
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -17,7 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DJANGO_ENV = os.environ.get("DJANGO_ENV", "development").strip().lower()
+# Unset means development (``make run``), but the WSGI/ASGI entry points and runserver on a
+# non-loopback address refuse to serve those defaults (see DEVELOPMENT_DEFAULTS_IN_USE).
+DJANGO_ENV_IMPLICIT = not os.environ.get("DJANGO_ENV", "").strip()
+DJANGO_ENV = os.environ.get("DJANGO_ENV", "").strip().lower() or "development"
 if DJANGO_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(
         f"DJANGO_ENV must be development, test or production (got {DJANGO_ENV!r})."
@@ -66,13 +70,22 @@ else:
     _dev_fernet = base64.urlsafe_b64encode(hashlib.sha256(b"situation-table-dev-key").digest())
     FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS") or [_dev_fernet.decode()]
     BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY") or "dev-only-blind-index-key"
-    DEBUG = env_bool("DEBUG", DJANGO_ENV == "development")
+    # DEBUG by default only for a development run chosen on purpose, or the bare `make run`
+    # (no DJANGO_ENV, no SECRET_KEY, which serves on loopback only).
+    DEBUG = env_bool(
+        "DEBUG",
+        DJANGO_ENV == "development" and (not DJANGO_ENV_IMPLICIT or SECRET_KEY == _DEV_SECRET),
+    )
+# True when the publicly known development secret is in use: such a site must stay on loopback.
+DEVELOPMENT_DEFAULTS_IN_USE = SECRET_KEY == _DEV_SECRET
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # First: its runserver (loopback only with the development defaults) wins over the others.
+    "situation_table",
+    "situation_table.admin_site.OperatorAdminConfig",  # django.contrib.admin, audited + 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -114,13 +127,14 @@ MIDDLEWARE = [
     # After messages and htmx: they sign out idle sessions and send privileged roles to 2FA.
     "agencies.middleware.IdleSessionTimeoutMiddleware",
     "agencies.middleware.TwoFactorRequiredMiddleware",
+    "agencies.middleware.NoStoreWhenSignedInMiddleware",
     "csp.middleware.CSPMiddleware",
     # django-axes: last, so that it turns a lockout anywhere below into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "situation_table.urls"
-WSGI_APPLICATION = "situation_table.wsgi.application"
+WSGI_APPLICATION = "situation_table.local_wsgi.application"
 
 TEMPLATES = [
     {
@@ -184,13 +198,29 @@ LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
 
 # Sign-in protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username
-# (guessing one account) or from one IP address (trying many accounts), sign-in is paused for
-# AXES_COOLOFF_MINUTES. A successful sign-in clears the count, so colleagues sharing an office or
-# meeting-room address are not locked out by one another's typos. Operators can unlock at once
-# with `manage.py axes_reset_username NAME` or `axes_reset_ip ADDRESS`.
+# (guessing one account) sign-in for that username is paused for AXES_COOLOFF_MINUTES. A
+# successful sign-in clears the count. Operators can unlock at once with
+# `manage.py axes_reset_username NAME`.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Per username only: a lock per address would let anyone lock out a whole office — or, behind
+# the TLS proxy, the whole site. Addresses get a progressive delay instead (agencies.signin).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "agencies.signin.client_ip"
+# axes.W006 asks for a per-address lock; that lock is the outage described above, replaced on
+# purpose by the per-address delay.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8); nobody else.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses or networks (got {_proxy!r})."
+        ) from None
+SIGNIN_IP_FREE_FAILURES = int(os.environ.get("SIGNIN_IP_FREE_FAILURES", "10"))
+SIGNIN_IP_MAX_DELAY_SECONDS = int(os.environ.get("SIGNIN_IP_MAX_DELAY_SECONDS", "60"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "agencies.views.lockout"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -205,6 +235,11 @@ OTP_BACKUP_CODE_COUNT = 10
 
 # Sign out a session after this many minutes without a request (meeting-room laptops).
 SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
+# "Forgot your password?": the link works once, for this long; requests are limited per email
+# address (silently: the answer is always the same) and per client address (a clear 429).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_HOURS", "2")) * 3600
+PASSWORD_RESET_EMAIL_LIMIT_PER_HOUR = int(os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3"))
+PASSWORD_RESET_IP_LIMIT_PER_HOUR = int(os.environ.get("PASSWORD_RESET_IP_LIMIT", "10"))
 # Invitations to join a table: the link works once, until it expires.
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
 
@@ -296,6 +331,11 @@ if API_RATE_LIMIT and not re.fullmatch(
     r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT
 ):
     raise ImproperlyConfigured(f"API_RATE_LIMIT must look like 600/hour (got {API_RATE_LIMIT!r}).")
+# Named explicitly: agencies.ApiTokenPolicy (scope, second factor, idle expiry) points at it.
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105  # nosec B105  # a model name
+# A token unused for this many days stops working (each use restarts the count); knox's expiry
+# (API_TOKEN_TTL_DAYS, or the days chosen at creation) is the hard limit.
+API_TOKEN_IDLE_DAYS = int(os.environ.get("API_TOKEN_IDLE_DAYS", "14"))
 REST_KNOX = {
     # Tokens are stored as SHA-512 digests; the raw token is shown once, at creation.
     "TOKEN_TTL": datetime.timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))),
@@ -332,6 +372,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts only from our own origin (htmx and Chart.js are
@@ -356,8 +398,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Every cookie the site sets is Secure: session, CSRF and the language choice.
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -366,11 +410,33 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # Invitation and reset tokens travel in links: no log line shows them.
+    "filters": {"redact_secrets": {"()": "situation_table.redaction.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        # runserver's request lines (Django's own handler, with the same filter added).
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # django-axes: lockouts and repeated failures are warnings; skip its start-up chatter.
         "axes": {"level": "WARNING"},
         # WeasyPrint logs each layout step of every PDF at INFO; keep its warnings only.
@@ -385,6 +451,11 @@ RETENTION_DAYS_AFTER_CONCLUSION = int(os.environ.get("RETENTION_DAYS_AFTER_CONCL
 # Repeat markers one person may cause to be computed per day before further ones are refused and
 # flagged to the privacy officer ("more than a handful" is not a table's normal week).
 REPEAT_MARKER_DAILY_LIMIT = int(os.environ.get("REPEAT_MARKER_DAILY_LIMIT", "10"))
+# Identifying information of a draft unchanged for this many days, and of a situation open (past
+# Filter 1) this many days after it was created, is purged too, with an email to the originating
+# agency (consent/retention_gaps.py). 0 turns a rule off.
+RETENTION_ABANDONED_DRAFT_DAYS = int(os.environ.get("RETENTION_ABANDONED_DRAFT_DAYS", "90"))
+RETENTION_OPEN_DAYS = int(os.environ.get("RETENTION_OPEN_DAYS", "365"))
 
 # --- Notifications -----------------------------------------------------------------------------
 # Reminders, deadline notices and digests (notifications app). Beat runs the sweep; the sweep

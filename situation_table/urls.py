@@ -15,6 +15,13 @@ urlpatterns = [
     path("tables/<int:table_id>/", include("consent.urls")),
     path("tables/<int:table_id>/reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("accounts/login/", agency_views.SignInView.as_view(), name="login"),
+    path("accounts/password_reset/", agency_views.password_reset_request, name="password_reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        agency_views.ResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include(agency_urls.account_urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include(agency_urls.invitation_urlpatterns)),

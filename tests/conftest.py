@@ -52,6 +52,16 @@ _FLUSHED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Sign-in delays per address and password-reset limits count in the cache: each test starts
+    with none (the suite's cache is per-process memory)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _note_transactional_database(request):
     if _is_transactional(request.node):
         request.getfixturevalue("transactional_db")

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -16,7 +18,8 @@ def test_healthz_reports_database_ok(client, db):
 
 
 def test_healthz_checks_a_real_redis_when_configured(client, db, settings):
-    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    # Only a PING; the database number is configurable so parallel runs keep to their own.
+    settings.REDIS_URL = os.environ.get("HEALTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     assert client.get("/healthz").json()["broker"] == "ok"
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     response = client.get("/healthz")

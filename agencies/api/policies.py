@@ -18,16 +18,21 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.serializers import as_serializer_error
 from rest_framework.throttling import UserRateThrottle
 
+from agencies.models import ApiTokenPolicy, TokenScope
 from cases.services import InvalidTransition
 
 _HEX_TOKEN = re.compile(rb"[0-9a-f]{64}")
+# Write a token's last use at most once a minute, not on every request.
+LAST_USED_RESOLUTION_SECONDS = 60
 
 # --- Errors ------------------------------------------------------------------------------------
 
@@ -115,12 +120,57 @@ def _token_model():
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
-    """django-rest-knox's authentication, refusing a malformed token with 401 before any lookup.
+    """django-rest-knox's authentication, with the limits of ``agencies.api.tokens``.
 
-    Knox decodes the header as UTF-8 and would fail with a 500 on other bytes; our tokens are
-    hexadecimal, so anything else cannot be one."""
+    Refuses a malformed token with 401 before any lookup (knox decodes the header as UTF-8 and
+    would fail with a 500 on other bytes; our tokens are hexadecimal). Then: a token without a
+    policy (made before scopes existed) or idle too long is refused; a token made without the
+    second factor is refused once the person's role needs it; a read-only token may not change
+    anything; every change attempted with a write token is audited."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, token = result
+        policy = token.policy
+        if request.method not in SAFE_METHODS:
+            if policy.scope != TokenScope.WRITE:
+                raise exceptions.PermissionDenied(
+                    _("This API token is read-only."), code="read_only_token"
+                )
+            from . import tokens
+
+            tokens.record_write_use(
+                user=user, token=token, method=request.method, path=request.path
+            )
+        return user, token
 
     def authenticate_credentials(self, token):
         if not _HEX_TOKEN.fullmatch(token):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        return super().authenticate_credentials(token)
+        user, auth_token = super().authenticate_credentials(token)
+        from agencies.two_factor import two_factor_required
+
+        from . import tokens
+
+        policy = ApiTokenPolicy.objects.filter(token=auth_token).first()
+        now = timezone.now()
+        if policy is None or policy.last_used_at < now - tokens.idle_limit():
+            auth_token.delete()
+            raise exceptions.AuthenticationFailed(
+                _("This token expired: it was not used for %(days)d days.")
+                % {"days": settings.API_TOKEN_IDLE_DAYS}
+            )
+        if settings.OTP_ENFORCED and not policy.second_factor and two_factor_required(user):
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "Your role needs two-factor authentication: create a new token from a "
+                    "session that passed it."
+                )
+            )
+        if (now - policy.last_used_at).total_seconds() >= LAST_USED_RESOLUTION_SECONDS:
+            ApiTokenPolicy.objects.filter(pk=policy.pk).update(last_used_at=now)
+            policy.last_used_at = now
+        auth_token.policy = policy
+        return user, auth_token

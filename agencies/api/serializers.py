@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agencies.models import Agency, Role
+from agencies.models import Agency, Role, TokenScope
 from agencies.permissions import Capability
 
 
@@ -37,9 +37,26 @@ class TokenSerializer(serializers.Serializer):
     token_key = serializers.CharField(help_text="The token's first characters, to recognise it.")
     created = serializers.DateTimeField()
     expiry = serializers.DateTimeField(allow_null=True)
+    scope = serializers.ChoiceField(
+        choices=TokenScope.choices, source="policy.scope", help_text="`read` or `write`."
+    )
+    last_used_at = serializers.DateTimeField(
+        source="policy.last_used_at",
+        help_text="Unused for API_TOKEN_IDLE_DAYS, the token stops working.",
+    )
+
+
+class MemberTokenSerializer(TokenSerializer):
+    """A table member's token, as the coordinator reviews it."""
+
+    user_id = serializers.IntegerField()
+    username = serializers.CharField(source="user.username")
 
 
 class NewTokenSerializer(TokenSerializer):
+    scope = serializers.ChoiceField(choices=TokenScope.choices)
+    last_used_at = serializers.DateTimeField()
+
     token = serializers.CharField(
         help_text="The token. Shown once: only a digest is kept. Send it as "
         "`Authorization: Token <token>`."
@@ -52,4 +69,10 @@ class TokenCreateSerializer(serializers.Serializer):
         max_value=365,
         required=False,
         help_text="Days until the token expires (default: the site's API_TOKEN_TTL_DAYS).",
+    )
+    scope = serializers.ChoiceField(
+        choices=TokenScope.choices,
+        default=TokenScope.READ,
+        help_text="`read` (the default: GET only) or `write` (every use that may change "
+        "something is audited).",
     )

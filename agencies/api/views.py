@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -12,12 +13,14 @@ from rest_framework.response import Response
 
 from agencies.models import Agency
 from agencies.permissions import Capability, TableAccess, active_memberships
+from agencies.two_factor import two_factor_required
 
 from . import tokens
 from .common import TableScopedMixin, int_or_404, responses
 from .serializers import (
     AgencySerializer,
     MembershipTableSerializer,
+    MemberTokenSerializer,
     NewTokenSerializer,
     TokenCreateSerializer,
     TokenSerializer,
@@ -103,10 +106,17 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
     def create(self, request):
         if not isinstance(request.successful_authenticator, SessionAuthentication):
             raise PermissionDenied(_("Create API tokens from a signed-in browser session."))
+        user = request.user
+        verified = user.is_verified()
+        if settings.OTP_ENFORCED and two_factor_required(user) and not verified:
+            raise PermissionDenied(_("Enter your two-factor code before creating an API token."))
         form = TokenCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         instance, token = tokens.create_token(
-            user=request.user, expiry_days=form.validated_data.get("expiry_days")
+            user=user,
+            expiry_days=form.validated_data.get("expiry_days"),
+            scope=form.validated_data["scope"],
+            second_factor=verified,
         )
         data = NewTokenSerializer(
             {
@@ -114,6 +124,8 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
                 "token_key": instance.token_key,
                 "created": instance.created,
                 "expiry": instance.expiry,
+                "scope": instance.policy.scope,
+                "last_used_at": instance.policy.last_used_at,
             }
         ).data
         return Response(data, status=status.HTTP_201_CREATED)
@@ -123,5 +135,33 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
         if not HEX_KEY.fullmatch(token_key or ""):
             raise Http404
         if not tokens.revoke_token(user=request.user, token_key=token_key):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The active API tokens of this table's members (coordinator)"),
+    destroy=extend_schema(
+        summary="Revoke a member's API token (coordinator)",
+        responses=responses({204: None}),
+    ),
+)
+@extend_schema(tags=["auth"])
+class MemberTokenViewSet(
+    TableScopedMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = MemberTokenSerializer
+    default_capability = Capability.MANAGE_MEMBERS
+    lookup_field = "token_key"
+    lookup_value_regex = "[^/]+"
+    filter_backends = []
+
+    def get_queryset(self):
+        return tokens.tokens_of_table(self.access)
+
+    def destroy(self, request, table_id=None, token_key=None):
+        if not HEX_KEY.fullmatch(token_key or ""):
+            raise Http404
+        if not tokens.revoke_member_token(access=self.access, token_key=token_key):
             raise Http404
         return Response(status=status.HTTP_204_NO_CONTENT)

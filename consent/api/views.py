@@ -64,8 +64,10 @@ class IdentifyingInfoViewSet(SituationScopedMixin, viewsets.GenericViewSet):
         description=(
             "For the originating agency, and for members of agencies given a Filter 3 "
             "disclosure while the situation is open: only the disclosed identifiers. Every "
-            "successful call is recorded in the access log and the audit chain."
+            "successful call is recorded in the access log and the audit chain. A POST with no "
+            "body: with a browser session it needs the CSRF token, like every change."
         ),
+        request=None,
         responses=responses({200: s.RevealSerializer}),
     )
     def reveal(self, request, table_id=None, situation_id=None):

@@ -47,14 +47,18 @@ def test_coordinator_invites_by_email_and_the_email_holds_only_the_link(
     with django_capture_on_commit_callbacks(execute=True):
         response = coordinator_client.post(
             reverse("member-invite", args=[cast.table.pk]),
-            {"email": "New.Person@Example.invalid", "agency": cast.housing.pk, "role": "chair"},
+            {
+                "email": "New.Person@Example.invalid",
+                "agency": cast.housing.pk,
+                "role": "representative",
+            },
         )
     assert response.status_code == 302
     invitation = Invitation.objects.get()
     assert (invitation.table, invitation.agency, invitation.role) == (
         cast.table,
         cast.housing,
-        "chair",
+        "representative",
     )
     assert invitation.email_sent_at is not None
     assert invitation.expires_at - timezone.now() > datetime.timedelta(days=6, hours=23)
@@ -76,7 +80,11 @@ def test_invitation_writes_an_audit_row_without_the_email(cast):
     assert event.actor_id == cast.coordinator.pk
     assert event.table_id == cast.table.pk
     assert event.object_id == str(issued.invitation.pk)
-    assert event.data == {"agency_id": cast.housing.pk, "role": "representative"}
+    assert event.data == {
+        "agency_id": cast.housing.pk,
+        "role": "representative",
+        "awaiting_approval": False,
+    }
     assert "example.invalid" not in str(event.data)
 
 
@@ -125,8 +133,9 @@ def test_second_pending_invitation_or_existing_member_is_refused(coordinator_cli
     )
     assert response.status_code == 400
     assert b"already has a pending invitation" in response.content
+    # The same seat again is refused (another role would be a promotion: tests/security).
     response = coordinator_client.post(
-        url, {"email": cast.rep_police.email, "agency": cast.police.pk, "role": "chair"}
+        url, {"email": cast.rep_police.email, "agency": cast.police.pk, "role": "representative"}
     )
     assert response.status_code == 400
     assert b"already sits at the table" in response.content
@@ -277,6 +286,8 @@ def test_bad_account_details_are_form_errors_and_nothing_is_written(client, cast
 
 def test_signed_in_person_adds_the_seat_to_their_account(client, cast):
     issued = invite(cast, email=cast.outsider.email, role="privacy_officer")
+    # A privacy officer's seat needs a second person's approval before the link exists.
+    issued = services.approve_invitation(actor=cast.chair, invitation=issued.invitation)
     client.force_login(cast.outsider)
     open_link(client, issued)
     page = client.get(reverse("invitation-accept"))

@@ -61,6 +61,14 @@ MATRIX = [
     ("token-create", "post", "/api/v1/auth/tokens/", lambda w: {}, "all:201"),
     ("notifications", "get", "/api/v1/notifications/", None, "all:200"),
     ("notifications-read-all", "post", "/api/v1/notifications/read-all/", None, "all:200"),
+    # --- the members' API tokens: the coordinator (MANAGE_MEMBERS) reviews them
+    (
+        "member-tokens",
+        "get",
+        T + "/tokens/",
+        None,
+        {"CH": 403, "CO": 200, "OR": 403, "DI": 403, "ND": 403},
+    ),
     # --- reading the table: every member
     ("table", "get", T + "/", None, "members:200"),
     ("agencies", "get", T + "/agencies/", None, "members:200"),
@@ -99,8 +107,8 @@ MATRIX = [
     # --- identifying information: the originating agency and the disclosed agency only
     (
         "reveal",
-        "get",
-        S + "/{intervention}/identifying-info/",
+        "post",
+        S + "/{intervention}/identifying-info/reveal/",
         None,
         {"CH": 403, "CO": 403, "OR": 200, "DI": 200, "ND": 403},
     ),
@@ -342,6 +350,8 @@ def test_every_operation_of_the_schema_is_in_the_matrix():
     covered = {("get", "/api/v1/notifications/{notification_id}/")}
     covered |= {("post", "/api/v1/notifications/{notification_id}/read/")}
     covered |= {("delete", "/api/v1/auth/tokens/{token_key}/")}
+    # Revoking a member's token needs a token: tests/security/test_api_tokens.py.
+    covered |= {("delete", "/api/v1/tables/{table_id}/tokens/{token_key}/")}
     for _name, method, path, _body, _spec in MATRIX:
         template = (
             path.replace("{table}", "{table_id}")

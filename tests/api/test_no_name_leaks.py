@@ -49,11 +49,24 @@ def get_paths(world, user) -> list[str]:
     return paths
 
 
+REVEAL = "/api/v1/tables/{table_id}/situations/{situation_id}/identifying-info/reveal/"
+
+
+def reveal_paths(world) -> list[str]:
+    """The reveal is a POST (with no body): the walk asks it for every seeded situation too."""
+    situations = [world.draft, world.presented, world.accepted, world.intervention, world.concluded]
+    return [REVEAL.format(table_id=world.cast.table.pk, situation_id=s.pk) for s in situations]
+
+
 def walk(world, user) -> dict[str, str]:
     client = client_for(user)
     bodies = {}
     for path in get_paths(world, user):
         response = client.get(path)
+        assert response.status_code < 500, path
+        bodies[path] = response.content.decode()
+    for path in reveal_paths(world):
+        response = client.post(path)
         assert response.status_code < 500, path
         bodies[path] = response.content.decode()
     return bodies
@@ -74,7 +87,8 @@ def test_the_disclosed_agency_receives_the_names_only_where_meant_to(world):
     bodies = walk(world, world.cast.rep_housing)
     with_names = {path for path, body in bodies.items() if FAMILY in body or GIVEN in body}
     reveal = (
-        f"/api/v1/tables/{world.cast.table.pk}/situations/{world.intervention.pk}/identifying-info/"
+        f"/api/v1/tables/{world.cast.table.pk}/situations/{world.intervention.pk}"
+        "/identifying-info/reveal/"
     )
     assert with_names == {reveal}
     assert "705-555-0142" not in bodies[reveal]  # the phone number was not disclosed
@@ -92,6 +106,6 @@ def test_the_originating_agency_sees_what_it_entered(world):
     base = f"/api/v1/tables/{world.cast.table.pk}/situations"
     with_names = {path for path, body in bodies.items() if FAMILY in body}
     assert with_names == {
-        f"{base}/{world.accepted.pk}/identifying-info/",
-        f"{base}/{world.intervention.pk}/identifying-info/",
+        f"{base}/{world.accepted.pk}/identifying-info/reveal/",
+        f"{base}/{world.intervention.pk}/identifying-info/reveal/",
     }

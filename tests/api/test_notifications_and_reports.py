@@ -74,10 +74,11 @@ def test_meeting_summary_lists_the_agenda_without_identifying_information(world)
 def test_reveal_is_logged_audited_and_not_cached(world):
     client = client_for(world.cast.rep_housing)
     url = (
-        f"/api/v1/tables/{world.cast.table.pk}/situations/{world.intervention.pk}/identifying-info/"
+        f"/api/v1/tables/{world.cast.table.pk}/situations/{world.intervention.pk}"
+        "/identifying-info/reveal/"
     )
     before = AuditEvent.objects.filter(event="identifying_info.viewed").count()
-    response = client.get(url)
+    response = client.post(url)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     assert response.json()["people"][0]["fields"]["family_name"] == "Castellanos"
@@ -88,18 +89,19 @@ def test_reveal_is_logged_audited_and_not_cached(world):
 def test_refused_reveal_is_not_logged(world):
     client = client_for(world.cast.rep_health)
     url = (
-        f"/api/v1/tables/{world.cast.table.pk}/situations/{world.intervention.pk}/identifying-info/"
+        f"/api/v1/tables/{world.cast.table.pk}/situations/{world.intervention.pk}"
+        "/identifying-info/reveal/"
     )
-    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
     assert not AccessEvent.objects.exists()
 
 
 def test_conclusion_through_the_api_ends_the_disclosed_agencys_access(world):
     chair, housing = client_for(world.cast.chair), client_for(world.cast.rep_housing)
     base = f"/api/v1/tables/{world.cast.table.pk}/situations/{world.intervention.pk}"
-    assert housing.get(f"{base}/identifying-info/").status_code == 200
+    assert housing.post(f"{base}/identifying-info/reveal/").status_code == 200
     response = chair.post(f"{base}/conclude/", {"reason": "risk_lowered"}, "json")
     assert response.status_code == 200 and response.json()["status"] == "concluded"
-    assert housing.get(f"{base}/identifying-info/").status_code == 403
+    assert housing.post(f"{base}/identifying-info/reveal/").status_code == 403
     disclosures = housing.get(f"{base}/disclosures/").json()["results"]
     assert disclosures[0]["revoked_at"] is not None

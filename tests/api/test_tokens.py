@@ -22,7 +22,10 @@ def token_client(token):
 
 @pytest.fixture
 def token(world):
-    response = client_for(world.cast.rep_police).post("/api/v1/auth/tokens/", {}, format="json")
+    # A read-write token: a read-only one (the default) could not reveal, which is a POST.
+    response = client_for(world.cast.rep_police).post(
+        "/api/v1/auth/tokens/", {"scope": "write"}, format="json"
+    )
     assert response.status_code == 201
     return response.json()["token"]
 
@@ -46,8 +49,8 @@ def test_created_token_authenticates_as_its_user_with_the_same_rights(world, tok
     )
     assert response.status_code == 403
     # And sees the identifying information its agency entered.
-    reveal = client.get(
-        f"/api/v1/tables/{table}/situations/{world.intervention.pk}/identifying-info/"
+    reveal = client.post(
+        f"/api/v1/tables/{table}/situations/{world.intervention.pk}/identifying-info/reveal/"
     )
     assert reveal.status_code == 200
 

@@ -18,6 +18,7 @@ from consent.models import (
     Disclosure,
     DisclosureBasis,
     IdentifierField,
+    RevocationReason,
 )
 
 
@@ -65,6 +66,9 @@ class DisclosureSerializer(serializers.ModelSerializer):
     agencies = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     fields = serializers.ListField(child=serializers.ChoiceField(choices=IdentifierField.choices))
     basis = serializers.ChoiceField(choices=DisclosureBasis.choices)
+    revocation_reason = serializers.ChoiceField(
+        choices=[("", "—"), *RevocationReason.choices], read_only=True
+    )
 
     class Meta:
         model = Disclosure

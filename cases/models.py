@@ -492,6 +492,22 @@ class Discussion(models.Model):
     def __str__(self):
         return f"{self.situation_id}: {self.disposition}"
 
+    @classmethod
+    def of(cls, situation, *, disposition, decided_at, meeting=None, decided_by=None):
+        """An (unsaved) discussion of ``situation``, its limited fields copied as they stand."""
+        return cls(
+            table_id=situation.table_id,
+            situation=situation,
+            meeting=meeting,
+            disposition=disposition,
+            decided_at=decided_at,
+            decided_by=decided_by,
+            originating_agency_id=situation.originating_agency_id,
+            subject_type=situation.subject_type,
+            age_group=situation.age_group,
+            gender=situation.gender,
+        )
+
 
 class Task(models.Model):
     situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="tasks")

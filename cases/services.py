@@ -351,18 +351,9 @@ def record_filter2_decision(
     )
     # Every discussion counts (returned, then accepted = two), with its limited fields as
     # they stood when the table discussed it.
-    Discussion.objects.create(
-        table_id=situation.table_id,
-        situation=situation,
-        meeting=meeting,
-        disposition=disposition,
-        decided_at=now,
-        decided_by=actor,
-        originating_agency_id=situation.originating_agency_id,
-        subject_type=situation.subject_type,
-        age_group=situation.age_group,
-        gender=situation.gender,
-    )
+    Discussion.of(
+        situation, disposition=disposition, decided_at=now, meeting=meeting, decided_by=actor
+    ).save()
     _mark_discussed(meeting, situation)
     _record(
         situation,

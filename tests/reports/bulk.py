@@ -78,16 +78,7 @@ def bulk_situations(table, n, *, agencies, offset=0, year=2025, batch=2000):
         _bulk_relations(rows, agencies, factors, flags, protective, sectors)
         Discussion.objects.bulk_create(
             (
-                Discussion(
-                    table=table,
-                    situation_id=s.pk,
-                    disposition=s.f2_disposition,
-                    decided_at=s.f2_decided_at,
-                    originating_agency_id=s.originating_agency_id,
-                    subject_type=s.subject_type,
-                    age_group=s.age_group,
-                    gender=s.gender,
-                )
+                Discussion.of(s, disposition=s.f2_disposition, decided_at=s.f2_decided_at)
                 for s in rows
             ),
             batch_size=2000,

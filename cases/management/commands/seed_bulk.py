@@ -293,16 +293,11 @@ class Command(BaseCommand):
                             )
                         )
                         discussions.append(
-                            Discussion(
-                                table_id=s.table_id,
-                                situation=s,
-                                meeting=meeting,
+                            Discussion.of(
+                                s,
                                 disposition=s.f2_disposition,
                                 decided_at=s.f2_decided_at,
-                                originating_agency_id=s.originating_agency_id,
-                                subject_type=s.subject_type,
-                                age_group=s.age_group,
-                                gender=s.gender,
+                                meeting=meeting,
                             )
                         )
                 if s.status in (Status.INTERVENTION, Status.CONCLUDED):

@@ -30,7 +30,7 @@ run: seed
 
 ## make lint: ruff (lint + format check), bandit (security lint) and the migrations check
 # Each bandit finding we accept carries "# nosec BXXX - why" on its line.
-BANDIT_DIRS := $(wildcard agencies cases consent situation_table notifications reports)
+BANDIT_DIRS := $(wildcard core agencies cases consent situation_table notifications reports)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "agencies",
     "cases",
     "consent",

@@ -10,10 +10,10 @@ from .health import healthz
 
 urlpatterns = [
     path("", agency_views.home, name="home"),
-    path("tables/<int:table_id>/", include(agency_urls.table_urlpatterns)),
-    path("tables/<int:table_id>/", include("cases.urls")),
-    path("tables/<int:table_id>/", include("consent.urls")),
-    path("tables/<int:table_id>/reports/", include("reports.urls")),
+    path("tables/<id:table_id>/", include(agency_urls.table_urlpatterns)),
+    path("tables/<id:table_id>/", include("cases.urls")),
+    path("tables/<id:table_id>/", include("consent.urls")),
+    path("tables/<id:table_id>/reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include(agency_urls.account_urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -14,6 +14,7 @@ CATALOG = ROOT / "locale" / "fr" / "LC_MESSAGES"
 SOURCES = [
     "manage.py",
     "situation_table",
+    "core",
     "agencies",
     "cases",
     "consent",

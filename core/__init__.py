@@ -1,0 +1,1 @@
+"""Mechanisms the feature apps share: URL converters, error pages, degradation, idempotency."""

@@ -69,6 +69,8 @@ else:
     DEBUG = env_bool("DEBUG", DJANGO_ENV == "development")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused form is a styled bilingual page (JSON under /api/), with a way back.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -243,6 +245,8 @@ if CACHE_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "st",
+            # A Redis that hangs must not hang requests: the users of the cache fail open.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 CELERY_BROKER_URL = REDIS_URL or "memory://"

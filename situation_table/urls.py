@@ -33,4 +33,8 @@ if settings.BENCH_CONSTANT_VIEW:
 
     urlpatterns.append(path("__bench__/constant/", bench_constant, name="bench-constant"))
 
-handler404 = "situation_table.api.handler404"
+# Styled bilingual pages for people, the API's JSON shape under /api/; a database outage is a 503.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

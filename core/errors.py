@@ -102,9 +102,10 @@ def error_response(request, kind, *, status: int | None = None, detail: str | No
     page = PAGES[kind]
     status = status or int(kind)
     if wants_json(request):
-        response = JsonResponse(
-            {"detail": detail or page["message_en"], "code": page["code"]}, status=status
-        )
+        body = {"detail": detail or page["message_en"], "code": page["code"]}
+        if status == 400:
+            body["errors"] = {}  # the API's 400 shape: nothing to say per field here
+        response = JsonResponse(body, status=status)
     else:
         try:
             back_url = _back_url(request)

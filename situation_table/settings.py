@@ -174,8 +174,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Argon2 for new and changed passwords; the PBKDF2 hashers stay so that existing hashes still
 # verify (Django upgrades them to Argon2 at the user's next successful sign-in).
+# Argon2id with explicit OWASP parameters (m=19 MiB, t=2, p=1): see core/hashers.py.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "core.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -424,7 +425,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.run_retention_purge",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Expired sessions and sign-in logs older than SIGN_IN_LOG_RETENTION_DAYS.
+    "housekeeping": {
+        "task": "core.tasks.run_housekeeping",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
+SIGN_IN_LOG_RETENTION_DAYS = int(os.environ.get("SIGN_IN_LOG_RETENTION_DAYS", "90"))
 
 # --- Benchmarks --------------------------------------------------------------------------------
 # ``make bench`` only: serves /__bench__/constant/, a constant page with no database access, as

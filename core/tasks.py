@@ -32,5 +32,9 @@ def delete_old_sign_in_logs(*, days: int) -> int:
 def run_housekeeping() -> int:
     clear_expired_sessions()
     deleted = delete_old_sign_in_logs(days=settings.SIGN_IN_LOG_RETENTION_DAYS)
+    from .idempotency import _cutoff
+    from .models import IdempotencyKey
+
+    IdempotencyKey.objects.filter(created_at__lt=_cutoff()).delete()
     logger.info("Housekeeping: expired sessions cleared, %s sign-in log rows deleted", deleted)
     return deleted

@@ -406,6 +406,8 @@ NOTIFICATION_SWEEP_SECONDS = int(os.environ.get("NOTIFICATION_SWEEP_SECONDS", "3
 # A claim older than this is a worker that died mid-send; it must exceed EMAIL_TIMEOUT by far.
 NOTIFICATION_CLAIM_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_CLAIM_LEASE_SECONDS", "900"))
 NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "10"))
+# Past the cap a row is "abandoned" (ERROR log, /healthz count) but still retried this often.
+NOTIFICATION_SLOW_RETRY_SECONDS = int(os.environ.get("NOTIFICATION_SLOW_RETRY_SECONDS", "3600"))
 # First retry delay after an SMTP error; doubles each time (with jitter), up to 10 minutes.
 NOTIFICATION_RETRY_BACKOFF_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_BACKOFF_SECONDS", "30"))
 # Ids per send_notifications message: one broker round trip per batch, not per email.

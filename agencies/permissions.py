@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.converters import MAX_ID
+
 from .models import Agency, AgreementAcceptance, AgreementVersion, Membership, Role, Table
 
 AGREEMENT_REQUIRED_MESSAGE = _(
@@ -125,7 +127,11 @@ def active_memberships(user):
 def get_table_access(user, table_id) -> TableAccess:
     """Return the user's access to a table, or raise 404 if they are not an active member."""
     try:
-        membership = active_memberships(user).get(table_id=int(table_id))
+        number = int(table_id)
+        if not 0 < number <= MAX_ID:
+            # Past 64 bits SQLite's driver raises OverflowError on a foreign-key lookup.
+            raise ValueError(table_id)
+        membership = active_memberships(user).get(table_id=number)
     except (Membership.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     return TableAccess(table=membership.table, membership=membership)

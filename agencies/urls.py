@@ -7,28 +7,28 @@ table_urlpatterns = [
     path("members/", views.table_detail, name="table-members"),
     path("members/invite/", views.member_invite, name="member-invite"),
     path(
-        "members/invitations/<int:invitation_id>/resend/",
+        "members/invitations/<id:invitation_id>/resend/",
         views.invitation_resend,
         name="invitation-resend",
     ),
     path(
-        "members/invitations/<int:invitation_id>/approve/",
+        "members/invitations/<id:invitation_id>/approve/",
         views.invitation_approve,
         name="invitation-approve",
     ),
     path(
-        "members/invitations/<int:invitation_id>/revoke/",
+        "members/invitations/<id:invitation_id>/revoke/",
         views.invitation_revoke,
         name="invitation-revoke",
     ),
     path(
-        "members/<int:membership_id>/deactivate/",
+        "members/<id:membership_id>/deactivate/",
         views.membership_set_active,
         {"active": False},
         name="membership-deactivate",
     ),
     path(
-        "members/<int:membership_id>/reactivate/",
+        "members/<id:membership_id>/reactivate/",
         views.membership_set_active,
         {"active": True},
         name="membership-reactivate",

@@ -738,6 +738,13 @@ def _section_for(situation: Situation) -> str | None:
     return None
 
 
+def _lock_meeting(meeting: Meeting) -> Meeting:
+    """Lock the meeting row for the rest of the transaction. Two "Fill agenda" clicks (or two
+    adds) then run one after the other: the second sees the first's items, so it neither breaks
+    ``agenda_item_once`` (a 500) nor hands out the same position twice."""
+    return Meeting.objects.select_for_update().select_related("table").get(pk=meeting.pk)
+
+
 @transaction.atomic
 def add_to_agenda(*, actor, meeting: Meeting, situation: Situation) -> AgendaItem:
     """Put a situation on a meeting's agenda: F1-attested ones as new presentations, accepted ones
@@ -745,6 +752,7 @@ def add_to_agenda(*, actor, meeting: Meeting, situation: Situation) -> AgendaIte
     _access(actor, meeting.table, Capability.MANAGE_MEETINGS)
     if situation.table_id != meeting.table_id:
         raise ValidationError({"situation": _("This situation belongs to another table.")})
+    meeting = _lock_meeting(meeting)
     if meeting.closed_at:
         raise InvalidTransition(_("This meeting is closed."))
     section = _section_for(situation)
@@ -775,6 +783,7 @@ def fill_agenda(*, actor, meeting: Meeting) -> int:
     """Add every returning (accepted, in intervention) and every new (F1-attested) situation of
     the table that is not yet on this agenda. Returns how many were added."""
     _access(actor, meeting.table, Capability.MANAGE_MEETINGS)
+    meeting = _lock_meeting(meeting)
     if meeting.closed_at:
         raise InvalidTransition(_("This meeting is closed."))
     candidates = (

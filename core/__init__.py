@@ -1,2 +1,3 @@
 """The ground floor every app may use (DESIGN §3): shared mechanisms that belong to no feature
-app. It imports no feature app."""
+app (safe redirects, URL converters, error pages, degradation, idempotency). It imports no
+feature app."""

@@ -3,6 +3,23 @@ from django.contrib import admin
 from .models import Notification, NotificationPreference
 
 
+class AbandonedFilter(admin.SimpleListFilter):
+    """Unsent notifications past NOTIFICATION_MAX_ATTEMPTS (counted in /healthz)."""
+
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [("abandoned", "abandoned (past the attempt cap, retried slowly)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "abandoned":
+            from .services import abandoned_notifications
+
+            return queryset.filter(pk__in=abandoned_notifications().values("pk"))
+        return queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     """For operators watching the outbox: what is due, sent, stuck or failing. Read-only."""
@@ -18,7 +35,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
     )
-    list_filter = ("kind", "table", ("sent_at", admin.EmptyFieldListFilter))
+    list_filter = (AbandonedFilter, "kind", "table", ("sent_at", admin.EmptyFieldListFilter))
     list_select_related = ("table", "recipient")
     date_hierarchy = "due_at"
     search_fields = ("slot", "data__number")

@@ -467,12 +467,20 @@ def _mark_enqueued(now: datetime.datetime) -> list[int]:
     """Stamp every unsent, unclaimed row that is not already on its way (never enqueued, or
     enqueued longer ago than the lease: its message was lost), and return their ids."""
     cutoff = _lease_cutoff(now)
+    # Rows past the attempt cap are not given up: they are retried at a slow cadence, so a
+    # long outage ends with every notification sent.
+    slow = now - datetime.timedelta(seconds=settings.NOTIFICATION_SLOW_RETRY_SECONDS)
+    below_cap = Q(attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS) & (
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff)
+    )
+    past_cap = Q(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS) & (
+        Q(enqueued_at__lt=slow) | Q(enqueued_at__isnull=True, created_at__lt=slow)
+    )
     Notification.objects.filter(
         sent_at__isnull=True,
         cancelled_at__isnull=True,
         claimed_at__isnull=True,
-        attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
-    ).filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff)).update(enqueued_at=now)
+    ).filter(below_cap | past_cap).update(enqueued_at=now)
     return list(
         Notification.objects.filter(
             enqueued_at=now, sent_at__isnull=True, cancelled_at__isnull=True
@@ -527,6 +535,12 @@ def enqueue_deliveries(ids: Sequence[int]) -> int:
 # --- Delivery -----------------------------------------------------------------------------------
 
 
+class MailServerUnavailable(OSError):
+    """The mail server could not be reached at all (refused, timed out, TLS or login failed while
+    connecting). An outage of the server, not a fault of the notification: it is not charged to
+    the row's attempts, so a long SMTP outage cannot exhaust them."""
+
+
 class _Mailer:
     """One email connection per batch, opened only if something is actually sent."""
 
@@ -536,7 +550,10 @@ class _Mailer:
     def send(self, message: EmailMessage) -> None:
         if self.connection is None:
             mail_connection = get_connection(fail_silently=False)
-            mail_connection.open()
+            try:
+                mail_connection.open()
+            except (smtplib.SMTPException, OSError) as exc:
+                raise MailServerUnavailable(type(exc).__name__) from exc
             self.connection = mail_connection
         self.connection.send_messages([message])
 
@@ -591,13 +608,17 @@ def deliver_notification(notification_id: int, *, mailer: _Mailer | None = None)
         mailer.send(message)
     except Exception as exc:
         # Release the claim at once (rather than after the lease) so the retry can take it.
+        outage = isinstance(exc, MailServerUnavailable)
         Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
             claimed_at=None,
             enqueued_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            last_error=type(exc).__name__[:100],
+            attempts=F("attempts") + (0 if outage else 1),
+            last_error=("mail server unavailable" if outage else type(exc).__name__)[:100],
         )
-        logger.warning("notification %s not sent: %s", notification_id, type(exc).__name__)
+        if outage:
+            logger.warning("notification %s not sent: mail server unavailable", notification_id)
+        else:
+            _log_failure(notification_id, exc)
         raise
     finally:
         if own_mailer:
@@ -607,6 +628,32 @@ def deliver_notification(notification_id: int, *, mailer: _Mailer | None = None)
     )
     logger.info("notification %s sent (%s)", notification_id, notification.kind)
     return "sent"
+
+
+def _log_failure(notification_id: int, exc: Exception) -> None:
+    attempts = (
+        Notification.objects.filter(pk=notification_id).values_list("attempts", flat=True).first()
+    )
+    if attempts is not None and attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        logger.error(
+            "notification %s abandoned after %s attempts (%s): retried every %s s; "
+            "see /healthz and the admin's 'abandoned' filter",
+            notification_id,
+            attempts,
+            type(exc).__name__,
+            settings.NOTIFICATION_SLOW_RETRY_SECONDS,
+        )
+    else:
+        logger.warning("notification %s not sent: %s", notification_id, type(exc).__name__)
+
+
+def abandoned_notifications():
+    """Unsent notifications that have used up their attempts (still retried, slowly)."""
+    return Notification.objects.filter(
+        sent_at__isnull=True,
+        cancelled_at__isnull=True,
+        attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS,
+    )
 
 
 def _language_of(user) -> str:

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 
-# Mounted under tables/<int:table_id>/reports/.
+# Mounted under tables/<id:table_id>/reports/.
 urlpatterns = [
     path("", views.exports_index, name="reports-exports"),
     path("rtd.csv", views.rtd_csv, name="reports-rtd-csv"),
@@ -11,12 +11,12 @@ urlpatterns = [
     path("public/", views.public_report, name="reports-public"),
     path("public.pdf", views.public_report_pdf, name="reports-public-pdf"),
     path(
-        "meetings/<int:meeting_id>/summary.pdf",
+        "meetings/<id:meeting_id>/summary.pdf",
         views.meeting_summary_pdf,
         name="reports-meeting-summary-pdf",
     ),
     path(
-        "meetings/<int:meeting_id>/summary.csv",
+        "meetings/<id:meeting_id>/summary.csv",
         views.meeting_summary_csv,
         name="reports-meeting-summary-csv",
     ),

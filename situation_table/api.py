@@ -7,9 +7,7 @@ app's ``api`` package). Path ids accept any text so that a malformed id is a JSO
 view, never Django's HTML page.
 """
 
-from django.http import JsonResponse
 from django.urls import include, path
-from django.views import defaults
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -97,10 +95,3 @@ urlpatterns = [
         name="api-redoc",
     ),
 ]
-
-
-def handler404(request, exception=None):
-    """JSON for an unknown /api/ address (a program is asking); the site's page otherwise."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
-    return defaults.page_not_found(request, exception)

@@ -38,7 +38,10 @@ def healthz(request):
     database = _database_status()
     broker = _broker_status()
     status = 200 if database == "ok" else 503
-    return JsonResponse(
-        {"status": "ok" if status == 200 else "error", "database": database, "broker": broker},
-        status=status,
-    )
+    body = {"status": "ok" if status == 200 else "error", "database": database, "broker": broker}
+    if database == "ok":
+        # Unsent notifications past their attempt cap: an operator should look (admin filter).
+        from notifications.services import abandoned_notifications
+
+        body["notifications_abandoned"] = abandoned_notifications().count()
+    return JsonResponse(body, status=status)

@@ -80,6 +80,8 @@ else:
 DEVELOPMENT_DEFAULTS_IN_USE = SECRET_KEY == _DEV_SECRET
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused form is a styled bilingual page (JSON under /api/), with a way back.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -105,6 +107,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "agencies",
     "cases",
     "consent",
@@ -115,11 +118,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # NUL bytes and absurdly nested JSON are a 400 before any view or database sees them.
+    "core.middleware.BoundedInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # API POSTs with an Idempotency-Key header: a retry replays the first answer (core/idempotency).
+    "core.idempotency.IdempotencyKeyMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -183,8 +190,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Argon2 for new and changed passwords; the PBKDF2 hashers stay so that existing hashes still
 # verify (Django upgrades them to Argon2 at the user's next successful sign-in).
+# Argon2id with explicit OWASP parameters (m=19 MiB, t=2, p=1): see core/hashers.py.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "core.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -277,6 +285,8 @@ if CACHE_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "st",
+            # A Redis that hangs must not hang requests: the users of the cache fail open.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -473,6 +483,8 @@ NOTIFICATION_SWEEP_SECONDS = int(os.environ.get("NOTIFICATION_SWEEP_SECONDS", "3
 # A claim older than this is a worker that died mid-send; it must exceed EMAIL_TIMEOUT by far.
 NOTIFICATION_CLAIM_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_CLAIM_LEASE_SECONDS", "900"))
 NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "10"))
+# Past the cap a row is "abandoned" (ERROR log, /healthz count) but still retried this often.
+NOTIFICATION_SLOW_RETRY_SECONDS = int(os.environ.get("NOTIFICATION_SLOW_RETRY_SECONDS", "3600"))
 # First retry delay after an SMTP error; doubles each time (with jitter), up to 10 minutes.
 NOTIFICATION_RETRY_BACKOFF_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_BACKOFF_SECONDS", "30"))
 # Ids per send_notifications message: one broker round trip per batch, not per email.
@@ -498,7 +510,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consent.tasks.end_access_on_expired_consent",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Expired sessions and sign-in logs older than SIGN_IN_LOG_RETENTION_DAYS.
+    "housekeeping": {
+        "task": "core.tasks.run_housekeeping",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
+# How long an API Idempotency-Key is remembered (and its first answer replayed).
+IDEMPOTENCY_KEY_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
+SIGN_IN_LOG_RETENTION_DAYS = int(os.environ.get("SIGN_IN_LOG_RETENTION_DAYS", "90"))
 
 # --- Benchmarks --------------------------------------------------------------------------------
 # ``make bench`` only: serves /__bench__/constant/, a constant page with no database access, as

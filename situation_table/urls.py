@@ -10,10 +10,10 @@ from .health import healthz
 
 urlpatterns = [
     path("", agency_views.home, name="home"),
-    path("tables/<int:table_id>/", include(agency_urls.table_urlpatterns)),
-    path("tables/<int:table_id>/", include("cases.urls")),
-    path("tables/<int:table_id>/", include("consent.urls")),
-    path("tables/<int:table_id>/reports/", include("reports.urls")),
+    path("tables/<id:table_id>/", include(agency_urls.table_urlpatterns)),
+    path("tables/<id:table_id>/", include("cases.urls")),
+    path("tables/<id:table_id>/", include("consent.urls")),
+    path("tables/<id:table_id>/reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/login/", agency_views.SignInView.as_view(), name="login"),
     path("accounts/password_reset/", agency_views.password_reset_request, name="password_reset"),
@@ -40,4 +40,8 @@ if settings.BENCH_CONSTANT_VIEW:
 
     urlpatterns.append(path("__bench__/constant/", bench_constant, name="bench-constant"))
 
-handler404 = "situation_table.api.handler404"
+# Styled bilingual pages for people, the API's JSON shape under /api/; a database outage is a 503.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

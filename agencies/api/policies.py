@@ -14,6 +14,7 @@ Messages come from the services and the PII guard, which never echo what the use
 error response cannot carry identifying information back.
 """
 
+import logging
 import re
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from rest_framework.throttling import UserRateThrottle
 from agencies.models import ApiTokenPolicy, TokenScope
 from cases.services import InvalidTransition
 
+logger = logging.getLogger(__name__)
 _HEX_TOKEN = re.compile(rb"[0-9a-f]{64}")
 # Write a token's last use at most once a minute, not on every request.
 LAST_USED_RESOLUTION_SECONDS = 60
@@ -107,7 +109,13 @@ class TokenRateThrottle(UserRateThrottle):
     def allow_request(self, request, view):
         if not isinstance(request.auth, _token_model()):
             return True
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 - the counters' cache (Redis) is down or unreachable
+            # Fail open: an outage of the cache must not take the API down with it. Tokens are
+            # still authenticated and every permission still applies; only the rate is unchecked.
+            logger.warning("API rate limit not checked: the cache is unavailable")
+            return True
 
 
 def _token_model():

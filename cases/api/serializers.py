@@ -89,9 +89,29 @@ def meeting_field():
     )
 
 
+# No situation has more risk factors than the taxonomy holds (about 100 codes); a longer list is
+# refused before one query per code is spent on it.
+MAX_CODES = 200
+
+
+class CodeList(serializers.ManyRelatedField):
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > MAX_CODES:
+            raise serializers.ValidationError(
+                _("At most %(max)s codes are accepted.") % {"max": MAX_CODES}
+            )
+        return super().to_internal_value(data)
+
+
 class CodeField(serializers.SlugRelatedField):
     """A taxonomy or sector item by its stable code. Text that cannot be a code is "not found"
     before any query: PostgreSQL refuses NUL characters in a query with an error, not a miss."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        field = super().many_init(*args, **kwargs)
+        field.__class__ = CodeList  # DRF's ManyRelatedField, with the length bound above
+        return field
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or not CODE.fullmatch(data):

@@ -773,7 +773,8 @@ def add_to_agenda(*, actor, meeting: Meeting, situation: Situation) -> AgendaIte
 @transaction.atomic
 def remove_from_agenda(*, actor, item: AgendaItem) -> None:
     _access(actor, item.meeting.table, Capability.MANAGE_MEETINGS)
-    if item.meeting.closed_at:
+    # The current row, locked: the caller's copy may predate the meeting's closing.
+    if _lock_meeting(item.meeting).closed_at:
         raise InvalidTransition(_("This meeting is closed."))
     item.delete()
 

@@ -5,9 +5,9 @@ import json
 import time
 
 import pytest
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from agencies.api.tokens import create_token
 from cases.models import Situation
 from core.middleware import MAX_JSON_DEPTH, json_depth_exceeds
 
@@ -15,7 +15,9 @@ from core.middleware import MAX_JSON_DEPTH, json_depth_exceeds
 @pytest.fixture
 def api(cast):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(cast.rep_police)[1]}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {create_token(user=cast.rep_police, scope='write')[1]}"
+    )
     return client
 
 

@@ -6,15 +6,16 @@ import html
 import pytest
 from django.test import Client
 from django.urls import reverse
-from knox.models import AuthToken
 from rest_framework.test import APIClient
+
+from agencies.api.tokens import create_token
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
 def token_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {create_token(user=user, scope='write')[1]}")
     return client
 
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from agencies.api.tokens import create_token
 from core import errors
 
 
@@ -110,7 +110,7 @@ def test_api_without_credentials_is_json_401(db):
 
 def test_api_wrong_method_is_json_405(cast):
     client = APIClient()
-    token = AuthToken.objects.create(cast.chair)[1]
+    token = create_token(user=cast.chair, scope="write")[1]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert_api_error(client.delete("/api/v1/tables/"), 405, "method_not_allowed")
 

@@ -1,16 +1,16 @@
 """API POSTs with an Idempotency-Key: a retry gets the first answer and creates nothing new."""
 
 import pytest
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from agencies.api.tokens import create_token
 from cases.models import Situation
 from core.models import IdempotencyKey
 
 
 def token_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {create_token(user=user, scope='write')[1]}")
     return client
 
 

@@ -706,6 +706,7 @@ def create_meeting(
     _access(actor, table, Capability.MANAGE_MEETINGS)
     if kind not in MeetingKind.values:
         raise ValidationError({"kind": _("Choose a weekly or an emergency meeting.")})
+    _validate_meeting_notes(notes)
     return Meeting.objects.create(
         table=table,
         scheduled_at=scheduled_at,
@@ -717,14 +718,26 @@ def create_meeting(
     )
 
 
+def _validate_meeting_notes(notes: str) -> None:
+    # Meeting notes are read by every member of the table, so they are held to the same
+    # de-identification rule as a narrative (DESIGN §2a: every free-text field passes the guard).
+    try:
+        validate_deidentified(notes)
+    except ValidationError as exc:
+        raise ValidationError({"notes": exc.messages}) from exc
+
+
 @transaction.atomic
 def update_meeting(*, actor, meeting: Meeting, **fields) -> Meeting:
     _access(actor, meeting.table, Capability.MANAGE_MEETINGS)
     if meeting.closed_at:
         raise InvalidTransition(_("This meeting is closed."))
-    for name, value in fields.items():
+    for name in fields:
         if name not in {"scheduled_at", "kind", "location", "video_link", "notes"}:
             raise ValueError(f"update_meeting cannot change {name}")
+    if "notes" in fields:
+        _validate_meeting_notes(fields["notes"])
+    for name, value in fields.items():
         setattr(meeting, name, value)
     meeting.save()
     return meeting

@@ -178,7 +178,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # verify (Django upgrades them to Argon2 at the user's next successful sign-in).
 # Argon2id with explicit OWASP parameters (m=19 MiB, t=2, p=1): see core/hashers.py.
 PASSWORD_HASHERS = [
-    "core.hashers.Argon2idHasher",
+    "core.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

@@ -69,6 +69,8 @@ else:
     DEBUG = env_bool("DEBUG", DJANGO_ENV == "development")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Encrypts `manage.py backup_database` files; a key of its own, escrowed apart from the backups.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "").strip()
 # A refused form is a styled bilingual page (JSON under /api/), with a way back.
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 

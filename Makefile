@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install migrate seed test lint format messages bench clean
+.PHONY: run install migrate seed test lint format messages bench load clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ test: lint
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed: apt-get install wrk"; exit 2; }
 	$(PY) benchmarks/run.py
+
+## make load: 50 locust users for 60 s against gunicorn on loopback (own PostgreSQL database)
+# Not part of make test. Needs PostgreSQL and locust (LOCUST=path, or on PATH):
+#   python3 -m venv .venv-load && .venv-load/bin/pip install 'locust>=2.40,<2.48'
+load: install
+	LOCUST=$${LOCUST:-$$(test -x .venv-load/bin/locust && echo .venv-load/bin/locust || echo locust)} $(PY) benchmarks/load.py
 
 messages: install
 	$(PY) manage.py makemessages -l fr --ignore '.venv/*' --ignore 'staticfiles/*'

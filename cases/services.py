@@ -527,6 +527,8 @@ def add_task(
         errors["due_date"] = _("Give a due date.")
     elif due_date < timezone.localdate():
         errors["due_date"] = _("The due date cannot be in the past.")
+    elif due_date > timezone.localdate() + datetime.timedelta(days=MAX_TASK_DAYS_AHEAD):
+        errors["due_date"] = _("The due date must be within two years.")
     if errors:
         raise ValidationError(errors)
     task = Task.objects.create(
@@ -692,6 +694,24 @@ CONCLUSION_HOOKS: list = []
 # --- Meetings and agenda ----------
 
 
+# Plausible dates, checked in the services so that the UI, the API and commands agree: a meeting
+# dated 0001-01-01 or a task due 9999-12-31 is a typo, and breaks date arithmetic downstream.
+EARLIEST_MEETING = datetime.date(2000, 1, 1)
+MAX_MEETING_YEARS_AHEAD = 5
+MAX_TASK_DAYS_AHEAD = 2 * 366
+
+
+def _check_meeting_date(scheduled_at) -> None:
+    if scheduled_at is None:
+        raise ValidationError({"scheduled_at": _("Give the meeting's date and time.")})
+    day = scheduled_at.date() if isinstance(scheduled_at, datetime.datetime) else scheduled_at
+    latest = timezone.localdate() + datetime.timedelta(days=366 * MAX_MEETING_YEARS_AHEAD)
+    if not EARLIEST_MEETING <= day <= latest:
+        raise ValidationError(
+            {"scheduled_at": _("Give a meeting date between 2000 and five years from now.")}
+        )
+
+
 @transaction.atomic
 def create_meeting(
     *,
@@ -707,6 +727,7 @@ def create_meeting(
     if kind not in MeetingKind.values:
         raise ValidationError({"kind": _("Choose a weekly or an emergency meeting.")})
     _validate_meeting_notes(notes)
+    _check_meeting_date(scheduled_at)
     return Meeting.objects.create(
         table=table,
         scheduled_at=scheduled_at,
@@ -737,6 +758,8 @@ def update_meeting(*, actor, meeting: Meeting, **fields) -> Meeting:
             raise ValueError(f"update_meeting cannot change {name}")
     if "notes" in fields:
         _validate_meeting_notes(fields["notes"])
+    if "scheduled_at" in fields:
+        _check_meeting_date(fields["scheduled_at"])
     for name, value in fields.items():
         setattr(meeting, name, value)
     meeting.save()

@@ -8,10 +8,10 @@ tens of milliseconds and 19 MiB per guess. Hashes made with other parameters (Dj
 still verify, and are re-hashed with these at the user's next successful sign-in.
 """
 
-from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.contrib.auth import hashers
 
 
-class Argon2idHasher(Argon2PasswordHasher):
+class Argon2PasswordHasher(hashers.Argon2PasswordHasher):
     # Same algorithm name as Django's: existing "argon2$..." hashes are verified by this class.
     time_cost = 2
     memory_cost = 19 * 1024  # KiB

@@ -80,6 +80,8 @@ else:
 DEVELOPMENT_DEFAULTS_IN_USE = SECRET_KEY == _DEV_SECRET
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Encrypts `manage.py backup_database` files; a key of its own, escrowed apart from the backups.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "").strip()
 # A refused form is a styled bilingual page (JSON under /api/), with a way back.
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
@@ -192,7 +194,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # verify (Django upgrades them to Argon2 at the user's next successful sign-in).
 # Argon2id with explicit OWASP parameters (m=19 MiB, t=2, p=1): see core/hashers.py.
 PASSWORD_HASHERS = [
-    "core.hashers.Argon2idHasher",
+    "core.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

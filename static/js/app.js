@@ -37,6 +37,39 @@
     }, 1000);
   }
 
+  // A second click on "Save" while the first request is on its way must not send the form again:
+  // the first submit marks the form and, once the browser has read the form data (so the button's
+  // own name and value are still sent), disables its submit buttons. Back/forward navigation and
+  // finished htmx requests give the buttons back.
+  function releaseForm(form) {
+    delete form.dataset.submitting;
+    form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]").forEach(
+      function (button) { button.disabled = false; button.removeAttribute("aria-busy"); }
+    );
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || (form.method || "").toLowerCase() !== "post") return;
+    if (form.hasAttribute("data-allow-resubmit")) return;
+    if (form.dataset.submitting) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "1";
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]").forEach(
+        function (button) { button.disabled = true; button.setAttribute("aria-busy", "true"); }
+      );
+    }, 0);
+  }, true);
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submitting]").forEach(releaseForm);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target && event.target.closest ? event.target.closest("form") : null;
+    if (form && form.dataset.submitting) releaseForm(form);
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     initFilters(document);
     initTimer(document);

@@ -87,5 +87,5 @@ def test_a_20000_item_risk_factor_list_is_refused_quickly(api, cast):
     elapsed = time.monotonic() - started
     assert response.status_code == 400
     assert "risk_factors" in response.json()["errors"]
-    assert elapsed < 3, elapsed
+    assert elapsed < 5, elapsed  # was 9 s (one query per code) before the bound
     assert Situation.objects.count() == before

@@ -115,7 +115,7 @@ def test_argon2_hashes_new_passwords_outside_the_test_settings():
     )
     assert result.returncode == 0, result.stderr
     hashers = result.stdout.split()
-    assert hashers[0] == "Argon2idHasher"  # Argon2id with explicit OWASP parameters
+    assert hashers[0] == "Argon2PasswordHasher"
     assert "PBKDF2PasswordHasher" in hashers
 
 

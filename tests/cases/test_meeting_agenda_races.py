@@ -1,8 +1,6 @@
 """Two "Fill agenda" clicks, or several adds, at the same moment in real transactions: each
 situation goes on the agenda once, positions stay distinct, and nobody gets a 500."""
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -10,8 +8,7 @@ from cases import services
 from cases.models import AgendaItem, Status
 
 from .factories import MeetingFactory, bring_to
-
-TIMEOUT = 30
+from .test_concurrency import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -20,30 +17,6 @@ pytestmark = [
         reason="SQLite has no row locks (select_for_update); run against PostgreSQL.",
     ),
 ]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=TIMEOUT)
-            outcomes[index] = ("ok", call())
-        except Exception as exc:  # the test inspects what each thread raised
-            outcomes[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=worker, args=(i, c), daemon=True) for i, c in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "a thread is still waiting (deadlock?)"
-    return outcomes
 
 
 def test_simultaneous_fill_agenda_clicks_add_each_situation_once(cast):

@@ -22,6 +22,18 @@ IDENTIFYING = [
     pytest.param("Mr. Smith called police 3 times.", "name", "Smith", id="mr"),
     pytest.param("Mme Tremblay refuse les services.", "name", "Tremblay", id="mme"),
     pytest.param("A boy named Kevin, aged 12-15.", "name", "Kevin", id="named"),
+    pytest.param("John Smith is behind on rent.", "name", "John Smith", id="bare-name"),
+    pytest.param("Aputi Kilabuk missed 3 weeks of school.", "name", "Kilabuk", id="bare-inuit"),
+    pytest.param(
+        "Police spoke with Marie-Ève Bélanger twice.", "name", "Bélanger", id="bare-hyphenated"
+    ),
+    pytest.param("La mère de Kevin refuse les services.", "name", "Kevin", id="given-in-context"),
+    pytest.param("Worker note: DEREK HOLLOWAY refuses.", "name", "HOLLOWAY", id="shouted-name"),
+    pytest.param(
+        "Referral lists Haddad, Yasmin as the adult.", "name", "Haddad", id="surname-first"
+    ),
+    pytest.param("Staying at RR 2, Site 14, Box 6.", "address", "RR 2", id="rural-route"),
+    pytest.param("Mail goes to PO Box 312 in town.", "address", "PO Box 312", id="po-box"),
     pytest.param(
         "Worker wrote to jane.doe@example.com.", "email", "jane.doe@example.com", id="email"
     ),
@@ -41,6 +53,10 @@ DEIDENTIFIED = [
     "Dr. appointment missed twice; medication not picked up for 6 weeks.",
     "Person in their 30s, gender diverse, lost housing after 14 months of arrears.",
     "Adulte dans la quarantaine, 3 appels à la police en 10 jours.",
+    "Referred by the John Howard Society and the Elizabeth Fry Society after release.",
+    "Discharged from Grace Hospital; moved to Prince Albert before Victoria Day.",
+    "Le CLSC de Sainte-Thérèse et la Société John Howard suivent le dossier.",
+    "Youth 16-17 from Sioux Lookout staying at the Ne'Chee Friendship Centre.",
     "",
 ]
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.permissions import Capability, table_view
+from core import once
 from core.http import safe_next_url
 
 from . import selectors, services, visibility
@@ -488,6 +489,7 @@ def meeting_action(request, access, meeting_id, item_id, action):
     form = _action_form(action, access.table, request.POST)
     ok = form.is_valid() and _perform(action, form, request.user, situation, meeting)
     if ok:
+        once.recorded(request)
         messages.success(request, _("Recorded for %(number)s.") % {"number": situation.number})
         if not request.htmx:
             return redirect(

@@ -137,6 +137,9 @@ MIDDLEWARE = [
     "agencies.middleware.IdleSessionTimeoutMiddleware",
     "agencies.middleware.TwoFactorRequiredMiddleware",
     "agencies.middleware.NoStoreWhenSignedInMiddleware",
+    # Create forms' one-time tokens (core/once): inside the sign-in, idle and 2FA checks, so a
+    # redirect to the sign-in page never counts as "recorded".
+    "core.once.OnceTokenMiddleware",
     "csp.middleware.CSPMiddleware",
     # django-axes: last, so that it turns a lockout anywhere below into its lockout page.
     "axes.middleware.AxesMiddleware",
@@ -520,6 +523,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # How long an API Idempotency-Key is remembered (and its first answer replayed).
 IDEMPOTENCY_KEY_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
+# An unrevoked disclosure identical to one recorded this many minutes ago is refused (a double
+# submit, or two people recording the same act).
+REPEATED_DISCLOSURE_MINUTES = int(os.environ.get("REPEATED_DISCLOSURE_MINUTES", "10"))
 SIGN_IN_LOG_RETENTION_DAYS = int(os.environ.get("SIGN_IN_LOG_RETENTION_DAYS", "90"))
 
 # --- Benchmarks --------------------------------------------------------------------------------

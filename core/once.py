@@ -1,0 +1,130 @@
+"""One-time tokens on browser create forms: a replayed submission answers "already recorded".
+
+Create forms render ``{% once_token %}`` (a random hidden ``_once`` field). The first POST that
+carries a token claims it (a row in ``IdempotencyKey``, scoped to the signed-in user, committed
+before the view runs); when the view succeeds (a redirect, or ``recorded(request)`` for an htmx
+answer) the claim keeps the page the user was sent to. The same token posted again — a double
+click that got past the disabled button, a browser "resend", a back-button resubmission — creates
+nothing: the user is sent to that same page with "This was already recorded." A second copy that
+arrives while the first is still running waits for it (a few seconds) and answers the same. A
+submission that fails (form errors, 4xx, 5xx) releases its token, so correcting and resubmitting
+works. The API has the same guarantee through the ``Idempotency-Key`` header.
+"""
+
+import secrets
+import time
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from .models import IdempotencyKey
+
+FIELD = "_once"
+PREFIX = "form:"
+WAIT_SECONDS = 5.0
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def recorded(request) -> None:
+    """Tell the middleware that this submission created what it asked for."""
+    request._once_recorded = True
+
+
+def _token(request) -> str | None:
+    if request.method != "POST" or request.path.startswith("/api/"):
+        return None
+    if not request.content_type or request.content_type not in _FORM_TYPES:
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    token = request.POST.get(FIELD, "")
+    if not token or len(token) > 64 or not token.isascii() or not token.isprintable():
+        return None
+    return token
+
+
+class OnceTokenMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _token(request)
+        if token is None:
+            return self.get_response(request)
+        scope, key = f"user:{request.user.pk}", PREFIX + token
+        claim = _claim(scope, key)
+        if claim is None:
+            return _already_recorded(request, _wait_for(scope, key))
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            IdempotencyKey.objects.filter(pk=claim.pk).delete()
+            raise
+        done = getattr(request, "_once_recorded", False) or (
+            response.status_code in (301, 302, 303) and not request.headers.get("HX-Request")
+        )
+        if done and response.status_code < 400:
+            location = response.get("Location") or request.get_full_path()
+            IdempotencyKey.objects.filter(pk=claim.pk).update(
+                status=response.status_code, body=location.encode()
+            )
+        else:
+            IdempotencyKey.objects.filter(pk=claim.pk).delete()
+        return response
+
+
+def _claim(scope: str, key: str):
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(scope=scope, key=key, request_digest="form")
+    except IntegrityError:
+        return None
+
+
+def _wait_for(scope: str, key: str) -> str | None:
+    """The page the first submission led to, once it is done (None: it failed or is stuck)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+        if existing is None:
+            return None
+        if existing.status is not None:
+            return bytes(existing.body).decode() or None
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.1)
+
+
+def _already_recorded(request, location: str | None):
+    if location is None:
+        messages.warning(
+            request,
+            _(
+                "This form was already sent and is still being processed. Check before sending "
+                "again."
+            ),
+        )
+    else:
+        messages.info(request, _("This was already recorded; nothing was added twice."))
+    # The first answer's own redirect is ours; a Referer is the client's, so it is checked.
+    target = location or _same_site(request, request.headers.get("Referer", "")) or "/"
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = target
+        return response
+    return HttpResponseRedirect(target)
+
+
+def _same_site(request, url: str) -> str | None:
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if url and allowed else None

@@ -449,6 +449,8 @@ def disclose_identifying_info(
         )
     if errors:
         raise ValidationError(errors)
+    users = [m.user for m in _members_of(situation.table, agencies).select_related("user")]
+    _refuse_repeated_disclosure(situation, ids, fields, basis, consent, users)
 
     disclosure = Disclosure.objects.create(
         situation=situation,
@@ -459,7 +461,6 @@ def disclose_identifying_info(
         disclosed_by=actor,
     )
     disclosure.agencies.set(agencies)
-    users = [m.user for m in _members_of(situation.table, agencies).select_related("user")]
     if users:
         assign_perm(f"cases.{PERMISSION}", users, situation)
     record_event(
@@ -477,6 +478,41 @@ def disclose_identifying_info(
         },
     )
     return disclosure
+
+
+def _refuse_repeated_disclosure(situation, agency_ids, fields, basis, consent, users) -> None:
+    """A double submit or a second person recording the same act: one disclosure, not two.
+
+    The situation row is locked, so concurrent identical requests see each other's result. A
+    repeat that would give access to someone who lacks it (a seat reactivated since) is a new act.
+    """
+    holders = set(
+        UserObjectPermission.objects.filter(
+            object_pk=str(situation.pk),
+            content_type=ContentType.objects.get_for_model(Situation),
+            permission__codename=PERMISSION,
+        ).values_list("user_id", flat=True)
+    )
+    if any(user.pk not in holders for user in users):
+        return
+    since = timezone.now() - datetime.timedelta(minutes=settings.REPEATED_DISCLOSURE_MINUTES)
+    recent = (
+        Disclosure.objects.filter(
+            situation=situation, revoked_at__isnull=True, disclosed_at__gte=since, basis=basis
+        )
+        .filter(consent=consent if basis == DisclosureBasis.CONSENT else None)
+        .prefetch_related("agencies")
+    )
+    for earlier in recent:
+        same_agencies = {a.pk for a in earlier.agencies.all()} == set(agency_ids)
+        if same_agencies and set(earlier.fields) == set(fields):
+            raise InvalidTransition(
+                _(
+                    "This disclosure was already recorded at %(time)s, to the same agencies on "
+                    "the same basis; nothing was added."
+                )
+                % {"time": timezone.localtime(earlier.disclosed_at).strftime("%H:%M")}
+            )
 
 
 def _consent_problem(consent, situation, agency_ids, fields) -> str:

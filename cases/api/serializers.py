@@ -75,8 +75,31 @@ def table_situations(access):
     return selectors.situations_visible_to(access)
 
 
+# A table seats a few dozen agencies; a longer list of agency ids is refused before one query
+# per id is spent on it (DRF resolves each id separately).
+MAX_AGENCIES = 100
+
+
+class AgencyIdList(serializers.ManyRelatedField):
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > MAX_AGENCIES:
+            raise serializers.ValidationError(
+                _("At most %(max)s agencies are accepted.") % {"max": MAX_AGENCIES}
+            )
+        return super().to_internal_value(data)
+
+
+class AgencyIdField(serializers.PrimaryKeyRelatedField):
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        field = super().many_init(*args, **kwargs)
+        field.__class__ = AgencyIdList  # DRF's ManyRelatedField, with the length bound above
+        return field
+
+
 def agency_ids(**kwargs):
-    return serializers.PrimaryKeyRelatedField(many=True, queryset=Agency.objects.none(), **kwargs)
+    """Agency ids of the table (the view narrows the queryset), at most ``MAX_AGENCIES``."""
+    return AgencyIdField(many=True, queryset=Agency.objects.none(), **kwargs)
 
 
 def meeting_field():

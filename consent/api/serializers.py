@@ -8,8 +8,7 @@ the written justification of a disclosure stays in the privacy officer's review.
 
 from rest_framework import serializers
 
-from agencies.models import Agency
-from cases.api.serializers import ScopedSerializer, table_agencies
+from cases.api.serializers import ScopedSerializer, agency_ids, table_agencies
 from consent.models import (
     ConsentGivenBy,
     ConsentKind,
@@ -86,9 +85,7 @@ class DisclosureSerializer(serializers.ModelSerializer):
 
 
 class DisclosureWriteSerializer(ScopedSerializer):
-    agencies = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Agency.objects.none(), allow_empty=False
-    )
+    agencies = agency_ids(allow_empty=False)
     fields = serializers.ListField(
         child=serializers.ChoiceField(choices=IdentifierField.choices),
         allow_empty=False,
@@ -150,9 +147,7 @@ class ConsentWriteSerializer(ScopedSerializer):
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
     given_on = serializers.DateField()
     expires_on = serializers.DateField(required=False, allow_null=True, default=None)
-    scope_agencies = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Agency.objects.none(), required=False
-    )
+    scope_agencies = agency_ids(required=False)
     scope_fields = serializers.ListField(
         child=serializers.ChoiceField(choices=IdentifierField.choices),
         required=False,

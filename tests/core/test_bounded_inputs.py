@@ -89,3 +89,31 @@ def test_a_20000_item_risk_factor_list_is_refused_quickly(api, cast):
     assert "risk_factors" in response.json()["errors"]
     assert elapsed < 5, elapsed  # was 9 s (one query per code) before the bound
     assert Situation.objects.count() == before
+
+
+def test_a_5000_item_agency_list_is_refused_before_one_query_per_id(
+    cast, django_assert_max_num_queries
+):
+    from cases.models import Status
+    from tests.cases.factories import bring_to
+
+    situation = bring_to(Status.ACCEPTED, cast=cast)
+    chair = APIClient()
+    chair.credentials(HTTP_AUTHORIZATION=f"Token {create_token(user=cast.chair, scope='write')[1]}")
+    base = f"/api/v1/tables/{cast.table.pk}/situations/{situation.pk}"
+    many = [cast.housing.pk] * 5000
+
+    with django_assert_max_num_queries(30):
+        f3 = chair.post(f"{base}/f3/", {"agencies": many}, format="json")
+    with django_assert_max_num_queries(30):
+        disclosure = chair.post(
+            f"{base}/disclosures/",
+            {"agencies": many, "fields": ["given_name"], "basis": "consent"},
+            format="json",
+        )
+
+    for response in (f3, disclosure):
+        assert response.status_code == 400
+        assert "agencies" in response.json()["errors"]
+    situation.refresh_from_db()
+    assert not situation.f3_agencies.exists()

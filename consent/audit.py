@@ -1,21 +1,40 @@
-"""The tamper-evident audit chain: append and verify.
+"""The tamper-evident audit chain: append, verify, and checkpoints that leave the database.
 
-hash = SHA-256(previous hash + canonical JSON of the row's content). Appends serialize on the
-``AuditHead`` row (``select_for_update``), so two transactions cannot fork the chain.
-Audit data holds ids, codes and counts — never identifying information.
+hash = HMAC-SHA256(``AUDIT_CHAIN_KEY``, previous hash + canonical JSON of the row's content).
+The key lives outside the database (like the encryption keys), so someone with the database's
+own credentials who disables the append-only trigger cannot recompute the chain over an edited
+or forged row. Appends serialize on the ``AuditHead`` row (``select_for_update``), so two
+transactions cannot fork the chain. Audit data holds ids, codes and counts — never identifying
+information.
+
+**Checkpoints** (``write_checkpoint``, hourly from beat and ``manage.py audit_checkpoint``):
+a signed line {count, last id, head hash, time} appended to a file in ``AUDIT_CHECKPOINT_DIR``,
+which the operator ships elsewhere. Truncating the table, deleting its newest rows or rolling the
+database back leaves fewer rows than, or no row matching, the last checkpoint, and
+``verify_chain`` says so (the "signed tree head" idea of RFC 6962, for a linear chain).
+
+**The access log is part of the chain**: each ``AccessEvent`` is named in the audit event of the
+same reveal, so deleting access-log rows is detected too.
 """
 
 import datetime
 import hashlib
+import hmac
 import json
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AuditEvent, AuditHead
+from .models import AccessEvent, AuditEvent, AuditHead
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
+CHECKPOINT_FILE = "checkpoints.jsonl"
 
 
 def _content(event: AuditEvent) -> dict:
@@ -32,9 +51,17 @@ def _content(event: AuditEvent) -> dict:
     }
 
 
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _mac(purpose: str, message: str) -> str:
+    key = f"{purpose}:{settings.AUDIT_CHAIN_KEY}".encode()
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
 def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    canonical = json.dumps(_content(event), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return _mac("chain", prev_hash + _canonical(_content(event)))
 
 
 @transaction.atomic
@@ -67,9 +94,28 @@ class ChainReport:
     checked: int
     first_broken_id: int | None = None
     problem: str = ""
+    checkpoint: dict | None = None  # the last signed checkpoint the chain was compared with
 
 
 def verify_chain() -> ChainReport:
+    report = _verify_rows()
+    if not report.ok:
+        return report
+    checkpoint, problem = latest_checkpoint()
+    if problem:
+        return ChainReport(False, report.checked, None, problem)
+    if checkpoint is not None:
+        problem = _against_checkpoint(checkpoint, report.checked)
+        if problem:
+            return ChainReport(False, report.checked, checkpoint["last_id"], problem, checkpoint)
+    problem, broken = _access_log_problem()
+    if problem:
+        return ChainReport(False, report.checked, broken, problem, checkpoint)
+    report.checkpoint = checkpoint
+    return report
+
+
+def _verify_rows() -> ChainReport:
     previous = GENESIS
     checked = 0
     last_id = 0
@@ -89,3 +135,101 @@ def verify_chain() -> ChainReport:
             False, checked, head.last_id, "the newest row is missing or was replaced"
         )
     return ChainReport(True, checked)
+
+
+def _against_checkpoint(checkpoint: dict, checked: int) -> str:
+    at = checkpoint["at"][:16].replace("T", " ")
+    if checked < checkpoint["count"]:
+        return (
+            f"{checked} rows, fewer than the {checkpoint['count']} of the checkpoint of {at} UTC "
+            "(rows were removed or the database was rolled back)"
+        )
+    row = AuditEvent.objects.filter(pk=checkpoint["last_id"]).only("hash").first()
+    if row is None or row.hash != checkpoint["head"]:
+        return (
+            f"the row the checkpoint of {at} UTC ends at is missing or different "
+            "(the chain was rewritten or rolled back)"
+        )
+    return ""
+
+
+def _access_log_problem() -> tuple[str, int | None]:
+    """Every access-log row named by a reveal's audit event must still exist."""
+    named = {}
+    for pk, data in AuditEvent.objects.filter(event="identifying_info.viewed").values_list(
+        "pk", "data"
+    ):
+        if isinstance(data, dict) and data.get("access_event"):
+            named[int(data["access_event"])] = pk
+    if not named:
+        return "", None
+    present = set(AccessEvent.objects.filter(pk__in=named).values_list("pk", flat=True))
+    missing = sorted(set(named) - present)
+    if missing:
+        return (
+            f"{len(missing)} access-log entries recorded in the chain are missing (deleted?)",
+            named[missing[0]],
+        )
+    return "", None
+
+
+# --- Checkpoints -------------------------------------------------------------------------------
+
+
+def _checkpoint_path() -> Path:
+    return Path(settings.AUDIT_CHECKPOINT_DIR) / CHECKPOINT_FILE
+
+
+def _signed(body: dict) -> dict:
+    return {**body, "signature": _mac("checkpoint", _canonical(body))}
+
+
+def write_checkpoint() -> dict | None:
+    """Append a signed checkpoint of the current chain to the checkpoint file.
+
+    Refuses (returns None, logs an ERROR) when the chain does not verify: a checkpoint over a
+    broken chain would vouch for it.
+    """
+    report = verify_chain()
+    if not report.ok:
+        logger.error("audit checkpoint not written: chain broken at %s", report.first_broken_id)
+        return None
+    head = AuditHead.objects.filter(singleton=1).first()
+    body = {
+        "database": _database(),
+        "at": timezone.now().astimezone(datetime.UTC).isoformat(timespec="seconds"),
+        "count": report.checked,
+        "last_id": head.last_id if head else 0,
+        "head": head.last_hash if head else GENESIS,
+    }
+    checkpoint = _signed(body)
+    path = _checkpoint_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(_canonical(checkpoint) + "\n")
+    return checkpoint
+
+
+def _database() -> str:
+    return str(connection.settings_dict["NAME"])
+
+
+def latest_checkpoint() -> tuple[dict | None, str]:
+    """The newest checkpoint of this database on file, and a problem if a line is not genuine."""
+    path = _checkpoint_path()
+    if not path.exists():
+        return None, ""
+    latest = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            checkpoint = json.loads(line)
+            body = {k: checkpoint[k] for k in ("database", "at", "count", "last_id", "head")}
+        except (ValueError, KeyError, TypeError):
+            return None, f"checkpoint line {number} is not a checkpoint"
+        if not hmac.compare_digest(_signed(body)["signature"], str(checkpoint.get("signature"))):
+            return None, f"checkpoint line {number} has a wrong signature"
+        if checkpoint["database"] == _database():
+            latest = checkpoint
+    return latest, ""

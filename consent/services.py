@@ -339,7 +339,7 @@ def reveal_identifying_info(*, actor, situation: Situation) -> list[RevealedPers
             # Ids only: the row's content is exactly what must not reach a log.
             logger.warning("identifying_info %s cannot be decrypted with current keys", person.pk)
             revealed.append(RevealedPerson(person.pk, unreadable=True))
-    AccessEvent.objects.create(
+    access_event = AccessEvent.objects.create(
         user=actor, agency=access.agency, situation=situation, action="reveal"
     )
     record_event(
@@ -347,7 +347,13 @@ def reveal_identifying_info(*, actor, situation: Situation) -> list[RevealedPers
         event="identifying_info.viewed",
         table=access.table,
         obj=situation,
-        data={"agency": access.agency.pk, "people": len(revealed), "fields": allowed},
+        # The access-log row is named in the chain, so deleting it is detected.
+        data={
+            "agency": access.agency.pk,
+            "people": len(revealed),
+            "fields": allowed,
+            "access_event": access_event.pk,
+        },
     )
     return revealed
 

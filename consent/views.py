@@ -1,5 +1,7 @@
 """Identifying information on the situation page, Filter 3 disclosure, consent, privacy review."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -250,6 +252,9 @@ def privacy_review(request, access):
         rows = selectors.table_audit_events(access)
         if request.GET.get("verify") == "1":
             context["chain"] = verify_chain()
+            if context["chain"].checkpoint:
+                at = context["chain"].checkpoint["at"]
+                context["checkpoint_at"] = datetime.datetime.fromisoformat(at)
     else:
         due = services.purge_candidates()
         rows = case_selectors.situations_visible_to(access).filter(pk__in=due)

@@ -62,6 +62,7 @@ if PRODUCTION:
     if not FIELD_ENCRYPTION_KEYS:
         require("FIELD_ENCRYPTION_KEYS")
     BLIND_INDEX_KEY = require("BLIND_INDEX_KEY")
+    AUDIT_CHAIN_KEY = require("AUDIT_CHAIN_KEY")
     DEBUG = False
 else:
     SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
@@ -70,6 +71,7 @@ else:
     _dev_fernet = base64.urlsafe_b64encode(hashlib.sha256(b"situation-table-dev-key").digest())
     FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS") or [_dev_fernet.decode()]
     BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY") or "dev-only-blind-index-key"
+    AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or "dev-only-audit-chain-key"
     # DEBUG by default only for a development run chosen on purpose, or the bare `make run`
     # (no DJANGO_ENV, no SECRET_KEY, which serves on loopback only).
     DEBUG = env_bool(
@@ -520,7 +522,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.run_housekeeping",
         "schedule": crontab(hour=3, minute=45),
     },
+    # A signed checkpoint of the audit chain, outside the database (AUDIT_CHECKPOINT_DIR).
+    "audit-checkpoint": {
+        "task": "consent.tasks.write_audit_checkpoint",
+        "schedule": crontab(minute=7),
+    },
 }
+# Signed checkpoints of the audit chain (row count + head) are appended here, outside the
+# database; ship the directory elsewhere (another host, a write-once bucket). See README.
+AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("AUDIT_CHECKPOINT_DIR", "").strip() or BASE_DIR / "var" / "audit-checkpoints"
+)
 # How long an API Idempotency-Key is remembered (and its first answer replayed).
 IDEMPOTENCY_KEY_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
 # An unrevoked disclosure identical to one recorded this many minutes ago is refused (a double

@@ -62,6 +62,12 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    """Each test writes audit checkpoints (consent/audit.py) to its own directory."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+
+
+@pytest.fixture(autouse=True)
 def _note_transactional_database(request):
     if _is_transactional(request.node):
         request.getfixturevalue("transactional_db")

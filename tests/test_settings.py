@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "table.example.ca",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "BLIND_INDEX_KEY": "blind-index-key-for-tests-0123456789abcdef",
+    "AUDIT_CHAIN_KEY": "audit-chain-key-for-tests-0123456789abcdef",
 }
 
 

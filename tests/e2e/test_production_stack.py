@@ -134,6 +134,8 @@ def stack(tmp_path_factory):
         ALLOWED_HOSTS="localhost,127.0.0.1",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         BLIND_INDEX_KEY=secrets.token_urlsafe(32),
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(32),
+        AUDIT_CHECKPOINT_DIR=str(logs / "audit-checkpoints"),
         DATABASE_URL=_database_url(name),
         REDIS_URL=_redis_url(),
         EMAIL_HOST="127.0.0.1",

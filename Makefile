@@ -28,13 +28,15 @@ run: seed
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## make lint: ruff (lint + format check), bandit (security lint) and the migrations check
+## make lint: ruff (lint + format check), bandit (security lint), the import layers
+## (import-linter, [tool.importlinter] in pyproject.toml) and the migrations check
 # Each bandit finding we accept carries "# nosec BXXX - why" on its line.
 BANDIT_DIRS := $(wildcard core agencies cases consent situation_table notifications reports)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -c pyproject.toml -r $(BANDIT_DIRS)
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install

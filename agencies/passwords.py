@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from consent.audit import record_event
+from core.audit import record_event
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.models import UserObjectPermission
 
-from consent.audit import record_event
+from core.audit import record_event
 
 from .models import (
     APPROVER_ROLES,

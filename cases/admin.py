@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     AgendaItem,
     Attendance,
@@ -42,21 +44,8 @@ admin.site.register(StudyFlag, TaxonomyAdmin)
 admin.site.register(ProtectiveFactor, TaxonomyAdmin)
 
 
-class ReadOnlyHistoryAdmin(admin.ModelAdmin):
-    """Situations change only through the four-filter services (which audit every change)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Situation)
-class SituationAdmin(ReadOnlyHistoryAdmin):
+class SituationAdmin(ReadOnlyAdmin):
     list_display = ("number", "table", "status", "originating_agency", "created_at")
     list_filter = ("table", "status")
     search_fields = ("number",)
@@ -64,10 +53,10 @@ class SituationAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ReadOnlyHistoryAdmin):
+class MeetingAdmin(ReadOnlyAdmin):
     list_display = ("table", "scheduled_at", "kind", "closed_at")
     list_filter = ("table", "kind")
 
 
 for model in (AgendaItem, Attendance, Decision, StatusChange, Task):
-    admin.site.register(model, ReadOnlyHistoryAdmin)
+    admin.site.register(model, ReadOnlyAdmin)

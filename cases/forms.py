@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Sector
+from core.exceptions import InvalidTransition
 
 from .models import (
     AffectedRelationship,
@@ -23,7 +24,7 @@ from .models import (
     SubjectType,
 )
 from .pii import validate_deidentified
-from .services import AER_ELEMENTS, InvalidTransition
+from .services import AER_ELEMENTS
 
 
 def run_service(form, service, **kwargs):

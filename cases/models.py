@@ -337,6 +337,9 @@ class StatusChange(models.Model):
         "Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
+    # The audit chain's row for the same change (``core.audit``): this timeline is a projection
+    # of the chain, verified against it. Null only for rows written before the chain held them.
+    audit_event_id = models.BigIntegerField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["at", "id"]

@@ -12,6 +12,7 @@ and are found by ``cases.pii_names`` (given-name dictionary and word rarity). Me
 """
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -122,15 +123,30 @@ def find_identifiers(text: str) -> list[str]:
     return [code for code, _label in _found(text)]
 
 
-# Further checks contributed by other apps: callables (situation, text) -> label or None. The
-# consent app adds one that spots the situation's own people's names (which only it can decrypt).
-EXTRA_CHECKS: list = []
+def _normalise(text: str) -> str:
+    """Lower case, no accents, hyphens and apostrophes as spaces: 'Éloïse' == 'eloise'."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.lower().replace("-", " ").replace("'", " ").replace("’", " ").split())
 
 
-def validate_deidentified(text: str, situation=None) -> None:
+def mentions(text: str, names) -> bool:
+    """True when one of ``names`` appears in ``text`` as a whole word (accents and case aside)."""
+    normalised = _normalise(text)
+    return any(
+        re.search(rf"\b{re.escape(_normalise(name))}\b", normalised) for name in names if name
+    )
+
+
+def validate_deidentified(text: str, *, own_names=()) -> None:
+    """Refuse ``text`` when it seems to identify someone.
+
+    ``own_names`` are the names of the situation's own people, which only the caller can know
+    (the consent app decrypts them: ``consent.services.own_names``); they are matched as words.
+    """
     found = [label for _code, label in _found(text)]
-    if situation is not None:
-        found += [label for check in EXTRA_CHECKS if (label := check(situation, text))]
+    if own_names and text and mentions(text, own_names):
+        found.append(_("the name of a person in this situation"))
     if found:
         raise ValidationError(
             _(

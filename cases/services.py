@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Table
 from agencies.permissions import Capability, TableAccess, table_access
+from core.audit import record_event
+from core.exceptions import InvalidTransition
 
 from .models import (
     ACTIVE_AER_STATUSES,
@@ -40,16 +42,19 @@ from .models import (
 )
 from .pii import validate_deidentified
 
-
-class InvalidTransition(Exception):
-    """The situation is not in a state that allows this action. The message is user-facing."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
 # --- helpers ----------
+
+
+def _guard(text: str, situation) -> None:
+    """The de-identification guard, told the names of the situation's own people.
+
+    Only the consent app can decrypt them: this is the Filter 3 link between the two apps, stated
+    in the import contract (pyproject.toml, [tool.importlinter]).
+    """
+    from consent.services import own_names
+
+    names = own_names(situation) if situation is not None and situation.pk and text else ()
+    validate_deidentified(text, own_names=names)
 
 
 def _access(actor, table: Table, capability: Capability) -> TableAccess:
@@ -68,7 +73,26 @@ def _require_status(situation: Situation, allowed: Iterable[str], message: str) 
         raise InvalidTransition(message % {"status": situation.get_status_display()})
 
 
+# Free text never enters the append-only chain (it could not be purged with its retention):
+# the chain holds codes and ids, the timeline row the rest (a withdrawal's typed reason).
+_NOT_IN_THE_CHAIN = {"situation.withdrawn": frozenset({"reason"})}
+
+
 def _record(situation, *, actor, event, from_status, meeting=None, **data) -> StatusChange:
+    """One history: the audit chain's event and the situation timeline's row (a projection of
+    it, checked against it by ``cases.audit_checks``), in the caller's transaction."""
+    entry = record_event(
+        actor=actor,
+        event=event,
+        table=situation.table,
+        obj=situation,
+        data={
+            "from": from_status,
+            "to": situation.status,
+            "meeting": meeting.pk if meeting is not None else None,
+            **{k: v for k, v in data.items() if k not in _NOT_IN_THE_CHAIN.get(event, ())},
+        },
+    )
     return StatusChange.objects.create(
         situation=situation,
         from_status=from_status,
@@ -77,7 +101,12 @@ def _record(situation, *, actor, event, from_status, meeting=None, **data) -> St
         data=data,
         actor=actor,
         meeting=meeting,
+        audit_event_id=entry.pk,
     )
+
+
+def _meeting_event(meeting: Meeting, *, actor, event: str, **data) -> None:
+    record_event(actor=actor, event=event, table=meeting.table, obj=meeting, data=data)
 
 
 def _check_meeting(meeting: Meeting | None, situation: Situation) -> None:
@@ -191,7 +220,7 @@ def update_situation(*, actor, situation: Situation, **fields) -> Situation:
         _("A situation that is %(status)s can no longer be edited."),
     )
     if "narrative" in fields:
-        validate_deidentified(fields["narrative"], situation=situation)
+        _guard(fields["narrative"], situation)
         fields["narrative"] = fields["narrative"].strip()
     many = {
         name: fields.pop(name)
@@ -257,7 +286,7 @@ def withdraw_situation(*, actor, situation: Situation, reason: str) -> Situation
         raise PermissionDenied(_("Only the originating agency or the chair may withdraw this."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for withdrawing.")})
-    validate_deidentified(reason, situation=situation)
+    _guard(reason, situation)
     situation = _lock(situation)
     _require_status(
         situation,
@@ -269,7 +298,11 @@ def withdraw_situation(*, actor, situation: Situation, reason: str) -> Situation
     situation.save(update_fields=["status", "updated_at"])
     AgendaItem.objects.filter(situation=situation, meeting__closed_at__isnull=True).delete()
     _record(
-        situation, actor=actor, event="situation.withdrawn", from_status=previous, reason=reason
+        situation,
+        actor=actor,
+        event="situation.withdrawn",
+        from_status=previous,
+        reason=reason,
     )
     return situation
 
@@ -316,7 +349,7 @@ def record_filter2_decision(
     if disposition != F2Disposition.ACCEPTED and not reason.strip():
         raise ValidationError({"reason": _("Give the reason for this decision.")})
     if reason:
-        validate_deidentified(reason, situation=situation)
+        _guard(reason, situation)
 
     situation = _lock(situation)
     _require_status(
@@ -437,7 +470,7 @@ def plan_intervention(
         if a.pk != lead_agency.pk
     ]
     if note:
-        validate_deidentified(note, situation=situation)
+        _guard(note, situation)
     situation = _lock(situation)
     _require_status(
         situation,
@@ -520,7 +553,7 @@ def add_task(
         errors["description"] = _("Describe the task.")
     else:
         try:
-            validate_deidentified(description, situation=situation)
+            _guard(description, situation)
         except ValidationError as exc:
             errors["description"] = exc.messages[0]
     if due_date is None:
@@ -601,9 +634,9 @@ def record_report_back(
     _check_meeting(meeting, situation)
     if not (note or "").strip():
         raise ValidationError({"note": _("Write what happened since the last meeting.")})
-    validate_deidentified(note, situation=situation)
+    _guard(note, situation)
     if detail:
-        validate_deidentified(detail, situation=situation)
+        _guard(detail, situation)
     if first_intervention_at and first_intervention_at > timezone.now():
         raise ValidationError({"first_intervention_at": _("This date is in the future.")})
     _require_status(
@@ -652,7 +685,7 @@ def conclude_situation(
     if reason not in ConclusionReason.values:
         raise ValidationError({"reason": _("Choose a conclusion reason.")})
     if note:
-        validate_deidentified(note, situation=situation)
+        _guard(note, situation)
     situation = _lock(situation)
     _require_status(
         situation,
@@ -681,14 +714,11 @@ def conclude_situation(
         meeting=meeting,
         reason=reason,
     )
-    for hook in CONCLUSION_HOOKS:
-        hook(actor=actor, situation=situation)
+    # Concluding ends every disclosure's access to identifying information, in this transaction.
+    from consent.services import revoke_on_conclusion
+
+    revoke_on_conclusion(actor=actor, situation=situation)
     return situation
-
-
-# Other apps (consent: revoke disclosure access) register what must happen, in the same
-# transaction, when a situation is concluded.
-CONCLUSION_HOOKS: list = []
 
 
 # --- Meetings and agenda ----------
@@ -728,7 +758,7 @@ def create_meeting(
         raise ValidationError({"kind": _("Choose a weekly or an emergency meeting.")})
     _validate_meeting_notes(notes)
     _check_meeting_date(scheduled_at)
-    return Meeting.objects.create(
+    meeting = Meeting.objects.create(
         table=table,
         scheduled_at=scheduled_at,
         kind=kind,
@@ -737,6 +767,20 @@ def create_meeting(
         notes=notes,
         created_by=actor,
     )
+    _meeting_event(
+        meeting, actor=actor, event="meeting.created", kind=kind, at=scheduled_at.isoformat()
+    )
+    return meeting
+
+
+@transaction.atomic
+def schedule_meeting(*, actor, table: Table, **fields) -> tuple[Meeting, int]:
+    """Schedule a meeting and fill its agenda, as the UI and the API both do.
+
+    Returns the meeting and how many situations went on its agenda (see ``fill_agenda``).
+    """
+    meeting = create_meeting(actor=actor, table=table, **fields)
+    return meeting, fill_agenda(actor=actor, meeting=meeting)
 
 
 def _validate_meeting_notes(notes: str) -> None:
@@ -763,6 +807,7 @@ def update_meeting(*, actor, meeting: Meeting, **fields) -> Meeting:
     for name, value in fields.items():
         setattr(meeting, name, value)
     meeting.save()
+    _meeting_event(meeting, actor=actor, event="meeting.updated", fields=sorted(fields))
     return meeting
 
 
@@ -798,11 +843,20 @@ def add_to_agenda(*, actor, meeting: Meeting, situation: Situation) -> AgendaIte
             % {"status": situation.get_status_display()}
         )
     last = meeting.agenda_items.filter(section=section).aggregate(m=Max("position"))["m"]
-    item, _created = AgendaItem.objects.get_or_create(
+    item, created = AgendaItem.objects.get_or_create(
         meeting=meeting,
         situation=situation,
         defaults={"section": section, "position": (last or 0) + 1},
     )
+    if created:
+        _meeting_event(
+            meeting,
+            actor=actor,
+            event="meeting.agenda.added",
+            situation=situation.pk,
+            section=section,
+            position=item.position,
+        )
     return item
 
 
@@ -810,9 +864,12 @@ def add_to_agenda(*, actor, meeting: Meeting, situation: Situation) -> AgendaIte
 def remove_from_agenda(*, actor, item: AgendaItem) -> None:
     _access(actor, item.meeting.table, Capability.MANAGE_MEETINGS)
     # The current row, locked: the caller's copy may predate the meeting's closing.
-    if _lock_meeting(item.meeting).closed_at:
+    meeting = _lock_meeting(item.meeting)
+    if meeting.closed_at:
         raise InvalidTransition(_("This meeting is closed."))
+    situation_id = item.situation_id
     item.delete()
+    _meeting_event(meeting, actor=actor, event="meeting.agenda.removed", situation=situation_id)
 
 
 @transaction.atomic
@@ -850,6 +907,12 @@ def fill_agenda(*, actor, meeting: Meeting) -> int:
             )
         )
     AgendaItem.objects.bulk_create(items)
+    _meeting_event(
+        meeting,
+        actor=actor,
+        event="meeting.agenda.filled",
+        situations=[item.situation_id for item in items],
+    )
     return len(items)
 
 
@@ -862,6 +925,9 @@ def record_attendance(*, actor, meeting: Meeting, agency: Agency, present: bool)
     attendance, _created = Attendance.objects.update_or_create(
         meeting=meeting, agency=agency, defaults={"present": present, "recorded_by": actor}
     )
+    _meeting_event(
+        meeting, actor=actor, event="meeting.attendance", agency=agency.pk, present=present
+    )
     return attendance
 
 
@@ -873,6 +939,7 @@ def start_meeting(*, actor, meeting: Meeting) -> Meeting:
     if not meeting.started_at:
         meeting.started_at = timezone.now()
         meeting.save(update_fields=["started_at"])
+        _meeting_event(meeting, actor=actor, event="meeting.started")
     return meeting
 
 
@@ -884,4 +951,5 @@ def close_meeting(*, actor, meeting: Meeting) -> Meeting:
     meeting.closed_at = timezone.now()
     meeting.started_at = meeting.started_at or meeting.closed_at
     meeting.save(update_fields=["closed_at", "started_at"])
+    _meeting_event(meeting, actor=actor, event="meeting.closed")
     return meeting

@@ -178,6 +178,8 @@ def situation_edit(request, access, situation_id):
 
 @table_view(Capability.VIEW_SITUATIONS)
 def situation_detail(request, access, situation_id):
+    from consent.views import identifying_panel  # the Filter 3 link (see pyproject)
+
     situation = selectors.situation_detail(access, situation_id)
     view = visibility.sight(access, situation)
     context = {
@@ -188,13 +190,10 @@ def situation_detail(request, access, situation_id):
         "may_edit": selectors.may_edit(access, situation),
         "is_originator": view.is_originating,
         "withdraw_form": ReasonForm(),
-        "detail_extras": [hook(request, access, situation) for hook in DETAIL_HOOKS],
+        # Filter 3's panel (identifying information, consent) comes from the consent app.
+        "detail_extras": [identifying_panel(request, access, situation)],
     }
     return render(request, "cases/situation_detail.html", context)
-
-
-# Other apps (consent) contribute panels to the situation page: callables returning HTML.
-DETAIL_HOOKS: list = []
 
 
 @require_POST
@@ -272,15 +271,15 @@ def meeting_list(request, access):
 def meeting_create(request, access):
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        meeting = run_service(
+        scheduled = run_service(
             form,
-            services.create_meeting,
+            services.schedule_meeting,
             actor=request.user,
             table=access.table,
             **form.cleaned_data,
         )
-        if meeting:
-            added = services.fill_agenda(actor=request.user, meeting=meeting)
+        if scheduled:
+            meeting, added = scheduled
             messages.success(
                 request, _("Meeting created with %(n)s situations on the agenda.") % {"n": added}
             )

@@ -11,12 +11,12 @@ from agencies.permissions import Capability, TableAccess
 from cases import visibility
 from cases.models import CLOSED_STATUSES, Situation, Status
 from cases.visibility import Part
+from core.models import AuditEvent
 
 from . import crypto
 from .models import (
     DEFAULT_SHARED_FIELDS,
     AccessEvent,
-    AuditEvent,
     ConsentRecord,
     Disclosure,
     DisclosurePolicy,

@@ -6,7 +6,6 @@ in that same transaction. Audit data carries ids, codes and counts, never identi
 
 import datetime
 import logging
-import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,13 +23,13 @@ from agencies.models import Agency, Membership
 from agencies.permissions import Capability, TableAccess, table_access
 from cases.models import ACTIVE_AER_STATUSES, OPEN_STATUSES, AffectedPerson, Situation, Status
 from cases.pii import validate_deidentified
-from cases.services import InvalidTransition
+from core.audit import record_event
+from core.exceptions import InvalidTransition
+from core.models import AuditEvent
 
 from . import crypto, retention_gaps
-from .audit import record_event
 from .models import (
     AccessEvent,
-    AuditEvent,
     ConsentKind,
     ConsentRecord,
     Disclosure,
@@ -370,16 +369,6 @@ def own_names(situation: Situation) -> list[str]:
     return names
 
 
-def text_mentions_own_names(situation: Situation, text: str) -> bool:
-    if situation is None or not situation.pk or not text:
-        return False
-    normalised = crypto.normalise(text)
-    return any(
-        re.search(rf"\b{re.escape(crypto.normalise(name))}\b", normalised)
-        for name in own_names(situation)
-    )
-
-
 # --- Filter 3 disclosure ----------------------------------------------------------
 
 
@@ -620,7 +609,7 @@ def revoke_disclosure(*, actor, disclosure: Disclosure, reason: str) -> Disclosu
     if len(reason) > 300:
         raise ValidationError({"reason": _("Keep the reason under 300 characters.")})
     try:
-        validate_deidentified(reason, situation=disclosure.situation)
+        validate_deidentified(reason, own_names=own_names(disclosure.situation))
     except ValidationError as exc:
         raise ValidationError({"reason": exc.messages}) from None
     _end_disclosure(

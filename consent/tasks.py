@@ -11,10 +11,11 @@ def end_access_on_expired_consent():
     return sweep(actor=None)
 
 
-@shared_task(name="consent.tasks.write_audit_checkpoint", acks_late=True)
-def write_audit_checkpoint():
-    """Hourly: append a signed checkpoint of the audit chain to AUDIT_CHECKPOINT_DIR."""
-    from consent.audit import write_checkpoint
+@shared_task(name="consent.tasks.run_retention_purge", acks_late=True)
+def run_retention_purge():
+    """Daily: purge identifying information past its retention period."""
+    from consent.services import purge_identifying_info
 
-    checkpoint = write_checkpoint()
-    return {"written": checkpoint is not None, "count": checkpoint["count"] if checkpoint else 0}
+    report = purge_identifying_info(dry_run=False, actor=None)
+    # The worker logs a task's return value: only a count leaves the task.
+    return getattr(report, "people", report)

@@ -17,10 +17,10 @@ from cases import selectors as case_selectors
 from cases import visibility
 from cases.forms import run_service
 from cases.models import ACTIVE_AER_STATUSES
-from cases.services import InvalidTransition
+from core.exceptions import InvalidTransition
 
 from . import selectors, services
-from .audit import verify_chain
+from .audit_checks import verify_chain
 from .forms import (
     ConsentForm,
     DisclosureForm,
@@ -59,7 +59,7 @@ def _panel_context(request, access, situation, view):
 
 
 def identifying_panel(request, access, situation):
-    """The situation page's Filter 3 card (registered in ``cases.views.DETAIL_HOOKS``).
+    """The situation page's Filter 3 card (shown by ``cases.views.situation_detail``).
 
     Only for members the visibility policy lets see identifying information or disclosure
     metadata; the other agencies at the table get no card at all."""

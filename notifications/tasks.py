@@ -37,13 +37,3 @@ def send_notifications(self, notification_ids: list[int]) -> dict[str, int]:
 def run_sweep() -> dict:
     """Find due reminders, notices and digests; enqueue every unsent notification."""
     return services.sweep().as_dict()
-
-
-@shared_task(name="notifications.tasks.run_retention_purge", acks_late=True)
-def run_retention_purge():
-    """Daily: purge identifying information past its retention period (consent app)."""
-    from consent.services import purge_identifying_info
-
-    report = purge_identifying_info(dry_run=False, actor=None)
-    # The worker logs a task's return value: only a count leaves the task.
-    return getattr(report, "people", report)

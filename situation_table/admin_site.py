@@ -38,7 +38,7 @@ def _field_names(message) -> list[str]:
 
 
 def record_admin_event(request, obj, action: str, message=None) -> None:
-    from consent.audit import record_event
+    from core.audit import record_event
 
     table = getattr(obj, "table", None)
     record_event(

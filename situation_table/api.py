@@ -16,9 +16,7 @@ from drf_spectacular.views import (
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from agencies.api.notifications import NotificationViewSet
 from agencies.api.views import AgencyViewSet, MemberTokenViewSet, TableViewSet, TokenViewSet
-from cases.api.reports import ReportViewSet
 from cases.api.views import MeetingViewSet, SituationViewSet, TaskViewSet
 from consent.api.views import (
     ConsentViewSet,
@@ -26,6 +24,8 @@ from consent.api.views import (
     DisclosureViewSet,
     IdentifyingInfoViewSet,
 )
+from notifications.api import NotificationViewSet
+from reports.api import ReportViewSet
 
 TABLE = r"tables/(?P<table_id>[^/]+)"
 SITUATION = rf"{TABLE}/situations/(?P<situation_id>[^/]+)"

@@ -510,7 +510,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": NOTIFICATION_SWEEP_SECONDS},
     },
     "retention-purge": {
-        "task": "notifications.tasks.run_retention_purge",
+        "task": "consent.tasks.run_retention_purge",
         "schedule": crontab(hour=3, minute=15),
     },
     "consent-expiry": {
@@ -524,7 +524,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # A signed checkpoint of the audit chain, outside the database (AUDIT_CHECKPOINT_DIR).
     "audit-checkpoint": {
-        "task": "consent.tasks.write_audit_checkpoint",
+        "task": "core.tasks.write_audit_checkpoint",
         "schedule": crontab(minute=7),
     },
 }

@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
 REFERENCE_DATA_MIGRATIONS = [
     ("agencies.migrations.0002_seed_sectors", "seed"),
     ("cases.migrations.0002_seed_taxonomy", "seed"),
-    ("consent.migrations.0002_audit_append_only", "create_head"),
+    ("core.migrations.0002_audit_log_moves_to_core", "create_head"),
 ]
 
 
@@ -63,7 +63,7 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _own_audit_checkpoints(settings, tmp_path):
-    """Each test writes audit checkpoints (consent/audit.py) to its own directory."""
+    """Each test writes audit checkpoints (core/audit.py) to its own directory."""
     settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
 
 

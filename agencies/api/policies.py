@@ -6,7 +6,7 @@ DRF imports these while it defines its own view classes, so this module must not
 
 Errors get one JSON shape, and the domain errors are mapped here, in one place:
 
-* ``cases.services.InvalidTransition`` → 409 ``{"detail", "code": "invalid_transition"}``
+* ``core.exceptions.InvalidTransition`` → 409 ``{"detail", "code": "invalid_transition"}``
 * Django or DRF ``ValidationError`` → 400 ``{"detail", "code": "invalid", "errors": {field: [..]}}``
 * ``PermissionDenied`` → 403, ``Http404`` → 404, no credentials → 401, too many requests → 429.
 
@@ -29,7 +29,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.throttling import UserRateThrottle
 
 from agencies.models import ApiTokenPolicy, TokenScope
-from cases.services import InvalidTransition
+from core.exceptions import InvalidTransition
 
 logger = logging.getLogger(__name__)
 _HEX_TOKEN = re.compile(rb"[0-9a-f]{64}")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from knox.models import get_token_model
 from knox.settings import knox_settings
 
-from consent.audit import record_event
+from core.audit import record_event
 
 from ..models import ApiTokenPolicy, Membership, TokenScope
 from ..permissions import Capability, TableAccess

@@ -8,7 +8,6 @@ allowed, and everything else, is the service's call.
 import datetime
 import re
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -448,13 +447,8 @@ LATEST_MEETING = datetime.datetime(2099, 12, 31, tzinfo=datetime.UTC)
 
 
 class MeetingWriteSerializer(serializers.Serializer):
-    scheduled_at = serializers.DateTimeField(
-        help_text="Between 2000 and 2099.",
-        validators=[
-            MinValueValidator(EARLIEST_MEETING, _("Choose a date from 2000 on.")),
-            MaxValueValidator(LATEST_MEETING, _("Choose a date before 2100.")),
-        ],
-    )
+    # The date rule (2000 to five years ahead) lives in the service, for the UI and the API alike.
+    scheduled_at = serializers.DateTimeField(help_text="From 2000 to five years from now.")
     kind = serializers.ChoiceField(choices=MeetingKind.choices, default=MeetingKind.REGULAR)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
     video_link = serializers.URLField(max_length=200, required=False, allow_blank=True)

@@ -301,14 +301,15 @@ class MeetingViewSet(TableScopedMixin, viewsets.GenericViewSet):
         return self._meeting_response(self.get_meeting())
 
     @extend_schema(
-        summary="Schedule a meeting",
+        summary="Schedule a meeting (its agenda fills with the open situations)",
         request=s.MeetingWriteSerializer,
         responses=responses({201: s.MeetingSerializer}, 400),
     )
     def create(self, request, table_id=None):
         form = s.MeetingWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        meeting = services.create_meeting(
+        # Like the UI: a new meeting's agenda fills itself (returning, then new situations).
+        meeting, _added = services.schedule_meeting(
             actor=request.user, table=self.access.table, **form.validated_data
         )
         return self._meeting_response(meeting, status.HTTP_201_CREATED)

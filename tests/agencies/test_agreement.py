@@ -15,7 +15,7 @@ from agencies.permissions import (
     table_view,
 )
 from cases.models import Status
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from tests.cases.factories import SituationFactory, advance
 
 

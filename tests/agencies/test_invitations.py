@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agencies import services
 from agencies.models import Invitation, Membership
-from consent.models import AuditEvent
+from core.models import AuditEvent
 
 from .conftest import invite
 

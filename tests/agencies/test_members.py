@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Membership
-from consent.models import AuditEvent
+from core.models import AuditEvent
 
 
 def seat(user):

@@ -13,7 +13,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from tests.conftest import PASSWORD
 from tests.test_settings import ROOT
 

@@ -4,7 +4,8 @@ endpoint promises beyond its body."""
 import pytest
 from django.utils import timezone
 
-from consent.models import AccessEvent, AuditEvent
+from consent.models import AccessEvent
+from core.models import AuditEvent
 from notifications.models import Notification
 from tests.api.conftest import client_for
 

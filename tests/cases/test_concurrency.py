@@ -12,7 +12,7 @@ from django.db import connection
 
 from cases import services
 from cases.models import Decision, F2Disposition, Situation, Status, StatusChange
-from cases.services import InvalidTransition
+from core.exceptions import InvalidTransition
 
 from .factories import ALL_AER_ELEMENTS, bring_to, new_situation_kwargs
 

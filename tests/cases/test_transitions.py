@@ -32,7 +32,7 @@ from cases.models import (
     SubjectType,
     Task,
 )
-from cases.services import InvalidTransition
+from core.exceptions import InvalidTransition
 from tests.factories import AgencyFactory
 
 from .factories import (
@@ -1759,6 +1759,9 @@ EVERY_SERVICE = {
     "fill_agenda": lambda c, w, a: services.fill_agenda(actor=a, meeting=w.meeting),
     "record_attendance": lambda c, w, a: services.record_attendance(
         actor=a, meeting=w.meeting, agency=c.police, present=True
+    ),
+    "schedule_meeting": lambda c, w, a: services.schedule_meeting(
+        actor=a, table=c.table, scheduled_at=timezone.now()
     ),
     "start_meeting": lambda c, w, a: services.start_meeting(actor=a, meeting=w.meeting),
     "close_meeting": lambda c, w, a: services.close_meeting(actor=a, meeting=w.meeting),

@@ -15,10 +15,11 @@ from agencies import services as agency_services
 from agencies.models import Membership
 from cases import services as case_services
 from cases.models import Status
-from cases.services import InvalidTransition
 from consent import services
-from consent.models import AuditEvent, Disclosure
+from consent.models import Disclosure
 from consent.tasks import end_access_on_expired_consent
+from core.exceptions import InvalidTransition
+from core.models import AuditEvent
 from tests.cases.factories import bring_to
 
 PERSON = {

@@ -1,5 +1,6 @@
 """The chain resists the database's owner: a keyed hash, signed checkpoints outside the database,
-and the access log inside the chain (consent/audit.py). Each attack below is played with the
+and the access log inside the chain (core/audit.py, consent/audit_checks.py). Each attack below
+is played with the
 database's own powers (no key): truncation with a reset head, a rewrite with the trigger off and
 the chain recomputed, a deleted tail with the head moved back, deleted access-log rows."""
 
@@ -8,20 +9,21 @@ import importlib
 import json
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
-from consent.audit import (
+from consent.audit_checks import verify_chain, write_checkpoint
+from consent.models import AccessEvent
+from core.audit import (
     GENESIS,
-    _checkpoint_path,
     _content,
+    _signed,
+    checkpoint_path,
     latest_checkpoint,
     record_event,
-    verify_chain,
-    write_checkpoint,
 )
-from consent.models import AccessEvent, AuditEvent, AuditHead
+from core.models import AuditEvent, AuditHead
 from tests.consent.test_audit_chain import make_chain, without_append_only_guard
 
 
@@ -48,7 +50,7 @@ def test_a_checkpoint_is_signed_and_matches_the_chain(db):
 
     assert checkpoint["count"] == 4 and checkpoint["last_id"] == rows[-1].pk
     assert checkpoint["head"] == rows[-1].hash and len(checkpoint["signature"]) == 64
-    assert _checkpoint_path().read_text().count("\n") == 1
+    assert checkpoint_path().read_text().count("\n") == 1
     report = verify_chain()
     assert report.ok and report.checkpoint == checkpoint
     make_chain(2)  # the chain may grow past its checkpoint
@@ -116,7 +118,7 @@ def test_deleting_the_tail_and_moving_the_head_back_is_detected(db):
 def test_a_forged_or_edited_checkpoint_file_is_refused(db):
     make_chain(2)
     write_checkpoint()
-    path = _checkpoint_path()
+    path = checkpoint_path()
     line = json.loads(path.read_text())
     line["count"] = 1
     path.write_text(json.dumps(line) + "\n")
@@ -134,7 +136,7 @@ def test_no_checkpoint_over_a_broken_chain(db, caplog):
     )
 
     assert write_checkpoint() is None
-    assert not _checkpoint_path().exists()
+    assert not checkpoint_path().exists()
     assert "audit checkpoint not written" in caplog.text
     with pytest.raises(CommandError, match="no checkpoint written"):
         call_command("audit_checkpoint")
@@ -161,6 +163,12 @@ def test_deleting_access_log_rows_is_detected(db, cast):
     assert "access-log entries recorded in the chain are missing" in report.problem
 
 
+def state_at_0005():
+    """The models as migration 0005 sees them (the audit log still in the consent app)."""
+    loader = MigrationLoader(connection)
+    return loader.project_state(("consent", "0005_keyed_audit_chain")).apps
+
+
 class Editor:
     """What the migration uses of its schema editor: the connection, and raw SQL."""
 
@@ -184,25 +192,23 @@ def test_the_migration_re_keys_a_sound_legacy_chain_and_refuses_a_broken_one(db)
     set_head(rows[-1].pk, head)
     assert not verify_chain().ok  # legacy hashes are not keyed
 
-    migration.rekey(django_apps, Editor())
+    migration.rekey(state_at_0005(), Editor())
     assert verify_chain().ok and verify_chain().checked == 3
 
     without_append_only_guard(
         "UPDATE consent_auditevent SET data = %s WHERE id = %s", ['{"i": 5}', rows[1].pk]
     )
     with pytest.raises(RuntimeError, match="broken at row"):
-        migration.rekey(django_apps, Editor())
+        migration.rekey(state_at_0005(), Editor())
 
 
 def test_checkpoints_of_another_database_are_ignored(db, settings):
     make_chain(2)
-    path = _checkpoint_path()
+    path = checkpoint_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = write_checkpoint()
     other = {**checkpoint, "database": "another"}
     del other["signature"]
-    from consent.audit import _signed
-
     with path.open("a") as out:
         out.write(json.dumps(_signed({**other, "count": 99})) + "\n")
     assert verify_chain().ok

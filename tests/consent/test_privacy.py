@@ -11,9 +11,10 @@ from guardian.shortcuts import get_user_perms
 
 from cases import services as case_services
 from cases.models import Situation, Status
-from cases.services import InvalidTransition
 from consent import crypto, services
-from consent.models import AccessEvent, AuditEvent, Disclosure, DisclosurePolicy, IdentifyingInfo
+from consent.models import AccessEvent, Disclosure, DisclosurePolicy, IdentifyingInfo
+from core.exceptions import InvalidTransition
+from core.models import AuditEvent
 from tests.cases.factories import bring_to
 
 PERSON = {

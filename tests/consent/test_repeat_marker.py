@@ -16,7 +16,8 @@ from rest_framework.test import APIClient
 from cases import services as case_services
 from cases.models import Situation, Status
 from consent import crypto, selectors, services
-from consent.models import AuditEvent, IdentifyingInfo, RepeatMarker, RepeatMarkerFlag
+from consent.models import IdentifyingInfo, RepeatMarker, RepeatMarkerFlag
+from core.models import AuditEvent
 from tests.cases.factories import bring_to
 
 PERSON = {

@@ -9,9 +9,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.api.tokens import create_token
-from cases.services import InvalidTransition
 from consent import services
-from consent.models import AuditEvent, Disclosure
+from consent.models import Disclosure
+from core.exceptions import InvalidTransition
+from core.models import AuditEvent
 from tests.cases.test_concurrency import run_together
 from tests.consent.test_access_ground import FIELDS, PERSON, disclose, named_at_filter3
 

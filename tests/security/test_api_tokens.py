@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from agencies import services
 from agencies.models import ApiTokenPolicy, Membership, Role
 from cases.models import Situation, Status
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from tests.cases.factories import bring_to
 from tests.conftest import PASSWORD
 

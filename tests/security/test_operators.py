@@ -14,8 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from agencies.models import Membership, Role
-from consent.audit import verify_chain
-from consent.models import AuditEvent
+from consent.audit_checks import verify_chain
+from core.models import AuditEvent
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from knox.models import AuthToken
 
 from agencies.api.tokens import create_token
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from tests.conftest import PASSWORD
 
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from cases.models import Situation, Status
 from consent import services
 from consent.blind_index_rotation import rotate_blind_index
-from consent.models import AuditEvent, IdentifyingInfo
+from consent.models import IdentifyingInfo
+from core.models import AuditEvent
 from tests.api.conftest import PERSON
 from tests.cases.factories import bring_to
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from agencies import services
 from agencies.models import Invitation, Membership, Role
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import UserFactory
 
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from consent.audit import _checkpoint_path, write_checkpoint
+from consent.audit_checks import write_checkpoint
+from core.audit import checkpoint_path
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
             raise CommandError("The audit chain does not verify: no checkpoint written.")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Checkpoint written to {_checkpoint_path()}: {checkpoint['count']} rows, "
+                f"Checkpoint written to {checkpoint_path()}: {checkpoint['count']} rows, "
                 f"head {checkpoint['head'][:16]}…"
             )
         )

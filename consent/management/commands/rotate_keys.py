@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from consent import crypto
-from consent.audit import record_event
 from consent.models import IdentifyingInfo
+from core.audit import record_event
 
 
 class Command(BaseCommand):

@@ -11,10 +11,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from notifications import selectors, services
-from notifications.models import Kind, Notification
+from agencies.api.common import responses
 
-from .common import responses
+from . import selectors, services
+from .models import Kind, Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from consent.audit import verify_chain
+from consent.audit_checks import verify_chain
 from consent.crypto import DecryptionError
 from consent.models import IdentifyingInfo
 

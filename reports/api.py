@@ -17,10 +17,11 @@ from rest_framework.response import Response
 from agencies.api.common import TableScopedMixin, int_or_404, paginated, responses
 from agencies.permissions import Capability
 from cases import selectors
-from reports import exports
-from reports.forms import DateRangeForm, range_form
-from reports.statistics import compute_statistics
-from reports.summary import build_meeting_summary
+
+from . import exports
+from .forms import DateRangeForm, range_form
+from .statistics import compute_statistics
+from .summary import build_meeting_summary
 
 logger = logging.getLogger(__name__)
 

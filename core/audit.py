@@ -13,8 +13,8 @@ which the operator ships elsewhere. Truncating the table, deleting its newest ro
 database back leaves fewer rows than, or no row matching, the last checkpoint, and
 ``verify_chain`` says so (the "signed tree head" idea of RFC 6962, for a linear chain).
 
-**The access log is part of the chain**: each ``AccessEvent`` is named in the audit event of the
-same reveal, so deleting access-log rows is detected too.
+Apps add their own consistency checks by calling ``verify_chain(extra_checks=[...])``: the consent
+app checks that every access-log row named in the chain still exists (``consent.audit_checks``).
 """
 
 import datetime
@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AccessEvent, AuditEvent, AuditHead
+from .models import AuditEvent, AuditHead
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,9 @@ class ChainReport:
     checkpoint: dict | None = None  # the last signed checkpoint the chain was compared with
 
 
-def verify_chain() -> ChainReport:
+def verify_chain(extra_checks=()) -> ChainReport:
+    """Verify every row, then the last signed checkpoint, then each ``extra_checks`` callable
+    (returning ``(problem, first broken audit id)``; an empty problem means sound)."""
     report = _verify_rows()
     if not report.ok:
         return report
@@ -108,9 +110,10 @@ def verify_chain() -> ChainReport:
         problem = _against_checkpoint(checkpoint, report.checked)
         if problem:
             return ChainReport(False, report.checked, checkpoint["last_id"], problem, checkpoint)
-    problem, broken = _access_log_problem()
-    if problem:
-        return ChainReport(False, report.checked, broken, problem, checkpoint)
+    for check in extra_checks:
+        problem, broken = check()
+        if problem:
+            return ChainReport(False, report.checked, broken, problem, checkpoint)
     report.checkpoint = checkpoint
     return report
 
@@ -153,30 +156,10 @@ def _against_checkpoint(checkpoint: dict, checked: int) -> str:
     return ""
 
 
-def _access_log_problem() -> tuple[str, int | None]:
-    """Every access-log row named by a reveal's audit event must still exist."""
-    named = {}
-    for pk, data in AuditEvent.objects.filter(event="identifying_info.viewed").values_list(
-        "pk", "data"
-    ):
-        if isinstance(data, dict) and data.get("access_event"):
-            named[int(data["access_event"])] = pk
-    if not named:
-        return "", None
-    present = set(AccessEvent.objects.filter(pk__in=named).values_list("pk", flat=True))
-    missing = sorted(set(named) - present)
-    if missing:
-        return (
-            f"{len(missing)} access-log entries recorded in the chain are missing (deleted?)",
-            named[missing[0]],
-        )
-    return "", None
-
-
 # --- Checkpoints -------------------------------------------------------------------------------
 
 
-def _checkpoint_path() -> Path:
+def checkpoint_path() -> Path:
     return Path(settings.AUDIT_CHECKPOINT_DIR) / CHECKPOINT_FILE
 
 
@@ -184,13 +167,13 @@ def _signed(body: dict) -> dict:
     return {**body, "signature": _mac("checkpoint", _canonical(body))}
 
 
-def write_checkpoint() -> dict | None:
+def write_checkpoint(extra_checks=()) -> dict | None:
     """Append a signed checkpoint of the current chain to the checkpoint file.
 
     Refuses (returns None, logs an ERROR) when the chain does not verify: a checkpoint over a
     broken chain would vouch for it.
     """
-    report = verify_chain()
+    report = verify_chain(extra_checks)
     if not report.ok:
         logger.error("audit checkpoint not written: chain broken at %s", report.first_broken_id)
         return None
@@ -203,7 +186,7 @@ def write_checkpoint() -> dict | None:
         "head": head.last_hash if head else GENESIS,
     }
     checkpoint = _signed(body)
-    path = _checkpoint_path()
+    path = checkpoint_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out:
         out.write(_canonical(checkpoint) + "\n")
@@ -216,7 +199,7 @@ def _database() -> str:
 
 def latest_checkpoint() -> tuple[dict | None, str]:
     """The newest checkpoint of this database on file, and a problem if a line is not genuine."""
-    path = _checkpoint_path()
+    path = checkpoint_path()
     if not path.exists():
         return None, ""
     latest = None

@@ -19,7 +19,7 @@ from cases.forms import run_service
 from cases.models import ACTIVE_AER_STATUSES
 from core.exceptions import InvalidTransition
 
-from . import selectors, services
+from . import audit_text, selectors, services
 from .audit_checks import verify_chain
 from .forms import (
     ConsentForm,
@@ -260,6 +260,8 @@ def privacy_review(request, access):
         rows = case_selectors.situations_visible_to(access).filter(pk__in=due)
         context["policy"] = DisclosurePolicy.objects.filter(table=access.table).first()
     context["page"] = Paginator(rows, 50).get_page(request.GET.get("page"))
+    if tab == "audit":
+        context["described"] = audit_text.describe(context["page"])
     return render(request, "consent/privacy_review.html", context)
 
 

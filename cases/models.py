@@ -447,8 +447,12 @@ class Decision(models.Model):
         Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
     )
     kind = models.CharField(max_length=16, choices=DecisionKind.choices)
-    # What the whole table may hear (a report back's de-identified summary, a decision's reason).
+    # What the whole table may hear, as typed (a report back's de-identified summary, a
+    # decision's reason, a conclusion note). Never prose the application composed.
     note = models.TextField(blank=True)
+    # The decision as codes and labels that need no translation (agency short names, a
+    # conclusion reason code): rendered in the reader's language by ``summary``.
+    data = models.JSONField(default=dict, blank=True)
     # Filter 4 working detail (plan text, intervention notes): for the intervening agencies only.
     detail = models.TextField(blank=True)
     decided_by = models.ForeignKey(
@@ -463,6 +467,23 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.situation_id}: {self.kind}"
+
+    @property
+    def summary(self) -> str:
+        """What the table may read about this decision, in the active language."""
+        data = self.data or {}
+        if self.kind == DecisionKind.F3_AGENCIES:
+            text = ", ".join(data.get("agencies") or [])
+        elif self.kind == DecisionKind.F4_PLAN and data.get("lead"):
+            text = str(_("Lead: %(lead)s. Assisting: %(assisting)s.")) % {
+                "lead": data["lead"],
+                "assisting": ", ".join(data.get("assisting") or []) or "—",
+            }
+        elif self.kind == DecisionKind.CONCLUDED and data.get("reason") in ConclusionReason.values:
+            text = f"{ConclusionReason(data['reason']).label}."
+        else:
+            text = ""
+        return " ".join(part for part in (text, self.note) if part)
 
 
 class Discussion(models.Model):

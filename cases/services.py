@@ -424,12 +424,11 @@ def record_filter3(
     situation.f3_at = timezone.now()
     situation.save(update_fields=["status", "f3_at", "updated_at"])
     situation.f3_agencies.set(agencies)
-    names = ", ".join(sorted(a.short_name or a.name for a in agencies))
     Decision.objects.create(
         situation=situation,
         meeting=meeting,
         kind=DecisionKind.F3_AGENCIES,
-        note=names,
+        data={"agencies": sorted(a.short_name or a.name for a in agencies)},
         decided_by=actor,
     )
     _mark_discussed(meeting, situation)
@@ -482,15 +481,15 @@ def plan_intervention(
     situation.save(update_fields=["lead_agency", "f4_planned_at", "updated_at"])
     situation.assisting_agencies.set(assisting)
     situation.services_mobilized.set(services_mobilized)
-    summary = _("Lead: %(lead)s. Assisting: %(assisting)s.") % {
-        "lead": lead_agency.short_name or lead_agency.name,
-        "assisting": ", ".join(a.short_name or a.name for a in assisting) or "—",
-    }
     Decision.objects.create(
         situation=situation,
         meeting=meeting,
         kind=DecisionKind.F4_PLAN,
-        note=summary,
+        # Rendered in each reader's language (Decision.summary), not in the writer's.
+        data={
+            "lead": lead_agency.short_name or lead_agency.name,
+            "assisting": [a.short_name or a.name for a in assisting],
+        },
         # The plan itself is Filter 4 working detail: for the intervening agencies only.
         detail=(note or "").strip(),
         decided_by=actor,
@@ -702,7 +701,8 @@ def conclude_situation(
         situation=situation,
         meeting=meeting,
         kind=DecisionKind.CONCLUDED,
-        note=f"{situation.get_conclusion_reason_display()}. {situation.conclusion_note}".strip(),
+        data={"reason": reason},
+        note=situation.conclusion_note,
         decided_by=actor,
     )
     _mark_discussed(meeting, situation)

@@ -132,7 +132,7 @@ def build_meeting_summary(access, meeting: Meeting) -> MeetingSummary:
         view = item.sight  # the reader's share of this situation (cases.visibility)
         decisions = [
             SummaryDecision(
-                kind=d.kind, label=str(DecisionKind(d.kind).label), note=guarded(d.note)
+                kind=d.kind, label=str(DecisionKind(d.kind).label), note=guarded(d.summary)
             )
             for d in visibility.visible_decisions(view, s.decisions.all())
             if d.meeting_id == meeting.pk

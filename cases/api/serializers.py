@@ -165,10 +165,17 @@ class AffectedPersonSerializer(serializers.ModelSerializer):
 
 class DecisionSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=DecisionKind.choices)
+    data = serializers.JSONField(
+        read_only=True,
+        help_text="The decision as codes: agencies named, lead and assisting, reason.",
+    )
+    summary = serializers.CharField(
+        read_only=True, help_text="The decision in the request's language (Accept-Language)."
+    )
 
     class Meta:
         model = Decision
-        fields = ["id", "kind", "note", "detail", "meeting", "decided_at"]
+        fields = ["id", "kind", "note", "data", "summary", "detail", "meeting", "decided_at"]
         read_only_fields = fields
 
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import services
 from cases.models import (
@@ -731,7 +731,8 @@ def test_chair_names_agencies_at_filter3_and_intervention_starts(cast, meeting):
     assert set(situation.f3_agencies.all()) == {cast.police, cast.housing}
     decision = Decision.objects.filter(situation=situation).latest("id")
     assert decision.kind == DecisionKind.F3_AGENCIES
-    assert decision.note == "THC, TPS"
+    assert decision.data == {"agencies": ["THC", "TPS"]} and decision.note == ""
+    assert decision.summary == "THC, TPS"
     assert decision.meeting == meeting
     assert decision.decided_by == cast.chair
     named = last_change(situation)
@@ -818,7 +819,10 @@ def test_chair_plans_the_intervention_with_a_lead_and_assisting_agencies(cast, m
     assert situation.f4_planned_at is not None
     decision = Decision.objects.filter(situation=situation).latest("id")
     assert decision.kind == DecisionKind.F4_PLAN
-    assert decision.note == "Lead: THC. Assisting: TPS."
+    assert decision.data == {"lead": "THC", "assisting": ["TPS"]}
+    assert decision.summary == "Lead: THC. Assisting: TPS."
+    with translation.override("fr"):  # rendered in the reader's language, not the writer's
+        assert decision.summary == "Responsable : THC. Partenaires : TPS."
     # The plan itself is Filter 4 working detail, kept apart from what the whole table reads.
     assert decision.detail == "Door knock within 48 hours."
     assert decision.meeting == meeting
@@ -1329,7 +1333,9 @@ def test_chair_concludes_the_intervention_with_a_reason(cast, meeting):
     assert situation.conclusion_note == "Connected to housing support."
     decision = Decision.objects.filter(situation=situation).latest("id")
     assert decision.kind == DecisionKind.CONCLUDED
-    assert decision.note == ("Still AER — connected to services. Connected to housing support.")
+    assert decision.data == {"reason": "connected"}
+    assert decision.note == "Connected to housing support."
+    assert decision.summary == "Still AER — connected to services. Connected to housing support."
     assert decision.meeting == meeting
     assert decision.decided_by == cast.chair
     concluded = last_change(situation)

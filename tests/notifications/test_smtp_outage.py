@@ -9,7 +9,7 @@ import smtplib
 import pytest
 from django.core import mail
 
-from notifications import services
+from notifications import services, sweep
 from notifications.models import Notification
 
 from . import builders as b
@@ -62,10 +62,10 @@ def test_rows_past_the_cap_are_retried_at_the_slow_cadence(cast, frozen, setting
     Notification.objects.filter(pk=notification.pk).update(
         attempts=3, enqueued_at=b.local(2026, 5, 6, 11, 30)
     )
-    assert notification.pk not in services._mark_enqueued(NOW)  # 30 min ago: not yet
+    assert notification.pk not in sweep._mark_enqueued(NOW)  # 30 min ago: not yet
     frozen.move_to(NOW + datetime.timedelta(minutes=31), tick=False)
     later = NOW + datetime.timedelta(minutes=31)
-    assert notification.pk in services._mark_enqueued(later)  # an hour on: tried again
+    assert notification.pk in sweep._mark_enqueued(later)  # an hour on: tried again
 
 
 def test_a_row_reaching_the_cap_is_logged_at_error_and_counted_in_healthz(
@@ -75,7 +75,7 @@ def test_a_row_reaching_the_cap_is_logged_at_error_and_counted_in_healthz(
     notification = one_notification(cast)
     settings.EMAIL_BACKEND = "tests.notifications.email_backends.AlwaysFailingBackend"
     assert client.get("/healthz").json()["notifications_abandoned"] == 0
-    with caplog.at_level(logging.WARNING, logger="notifications.services"):
+    with caplog.at_level(logging.WARNING, logger="notifications.delivery"):
         for _ in range(2):
             with pytest.raises(smtplib.SMTPServerDisconnected):
                 services.deliver_notification(notification.pk)

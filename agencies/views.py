@@ -11,7 +11,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from django_otp.util import random_hex
 
 from core.http import safe_next_url
 
-from . import passwords, services, signin, two_factor
+from . import passwords, selectors, services, signin, two_factor
 from .api import tokens as api_tokens
 from .forms import (
     AcceptAgreementForm,
@@ -36,14 +35,10 @@ from .forms import (
     PasswordResetRequestForm,
 )
 from .models import (
-    APPROVAL_ROLES,
     APPROVER_ROLES,
-    AgreementAcceptance,
-    AgreementVersion,
     Invitation,
-    Membership,
 )
-from .permissions import Capability, active_memberships, agreement_required, table_view
+from .permissions import Capability, agreement_required, table_view
 
 INVITATION_SESSION_KEY = "invitation_token"
 THROTTLED = _lazy("Too many wrong codes. Wait a minute, then try again.")
@@ -63,21 +58,7 @@ def _form_errors(form, error: ValidationError) -> None:
 
 @login_required
 def home(request):
-    latest = AgreementVersion.objects.filter(table=OuterRef("table")).order_by("-version")
-    memberships = list(
-        active_memberships(request.user)
-        .annotate(agreement_id=Subquery(latest.values("pk")[:1]))
-        .annotate(
-            agreement_accepted=Exists(
-                AgreementAcceptance.objects.filter(
-                    version=OuterRef("agreement_id"), user=request.user
-                )
-            )
-        )
-        .order_by("table__name")
-    )
-    for m in memberships:
-        m.agreement_pending = m.agreement_id is not None and not m.agreement_accepted
+    memberships = selectors.home_memberships(request.user)
     return render(request, "agencies/home.html", {"memberships": memberships})
 
 
@@ -87,41 +68,24 @@ def home(request):
 def _members_context(access, invite_form=None):
     table = access.table
     managing = access.can(Capability.MANAGE_MEMBERS)
-    members = table.memberships.select_related("user", "agency", "agency__sector")
+    members = selectors.table_members(access)
     context = {
         "access": access,
         "table": table,
         "members": members.filter(is_active=True).order_by("agency__name", "role"),
-        "agencies": table.agencies.select_related("sector").order_by("name"),
+        "agencies": selectors.table_agencies(access),
         "managing": managing,
         "agreement": services.current_agreement(table),
     }
     if managing:
         now = timezone.now()
         context["seats"] = members.order_by("-is_active", "agency__name", "user__last_name")
-        context["invitations"] = (
-            Invitation.objects.filter(
-                table=table, accepted_at__isnull=True, revoked_at__isnull=True
-            )
-            .select_related("agency")
-            .order_by("-created_at")
-        )
+        context["invitations"] = selectors.open_invitations(access)
         context["now"] = now
         context["invite_form"] = invite_form or InvitationForm(table=table)
         context["member_tokens"] = api_tokens.tokens_of_table(access)
     if access.role in APPROVER_ROLES:
-        awaiting = [
-            inv
-            for inv in Invitation.objects.filter(
-                table=table,
-                approved_at__isnull=True,
-                accepted_at__isnull=True,
-                revoked_at__isnull=True,
-                role__in=APPROVAL_ROLES,
-            )
-            .select_related("agency", "invited_by")
-            .order_by("created_at")
-        ]
+        awaiting = list(selectors.invitations_awaiting_approval(access))
         for inv in awaiting:
             inv.can_approve = services.can_approve(access, inv)
         context["awaiting_approval"] = awaiting
@@ -216,9 +180,7 @@ def invitation_revoke(request, access, invitation_id):
 @require_POST
 @table_view(Capability.MANAGE_MEMBERS)
 def membership_set_active(request, access, membership_id, active):
-    membership = get_object_or_404(
-        Membership.objects.select_related("user"), pk=membership_id, table=access.table
-    )
+    membership = selectors.get_membership(access, membership_id)
     service = services.reactivate_membership if active else services.deactivate_membership
     try:
         service(actor=request.user, membership=membership)
@@ -243,19 +205,13 @@ def agreement(request, access):
     version = services.current_agreement(access.table)
     if version is None and not access.can(Capability.MANAGE_MEMBERS):
         raise Http404
-    accepted = (
-        AgreementAcceptance.objects.filter(user=request.user, version=version).first()
-        if version
-        else None
-    )
+    accepted = selectors.acceptance(request.user, version)
     form = AcceptAgreementForm(
         request.POST or None, initial={"version": version.pk if version else None}
     )
     next_url = safe_next_url(request, reverse("orientation", args=[access.table.pk]))
     if request.method == "POST" and version is not None and form.is_valid():
-        posted = AgreementVersion.objects.filter(
-            pk=form.cleaned_data["version"], table=access.table
-        ).first()
+        posted = selectors.agreement_version(access, form.cleaned_data["version"])
         try:
             if posted is None:
                 raise ValidationError(_("This version of the agreement does not exist."))
@@ -267,12 +223,7 @@ def agreement(request, access):
             return redirect(next_url)
     previous = None
     if version is not None and accepted is None:
-        previous = (
-            AgreementAcceptance.objects.filter(user=request.user, version__table=access.table)
-            .select_related("version")
-            .order_by("-version__version")
-            .first()
-        )
+        previous = selectors.latest_acceptance(request.user, access)
     return render(
         request,
         "agencies/agreement.html",
@@ -474,13 +425,12 @@ def lockout(request, original_response=None, credentials=None):
 @login_required
 def otp_manage(request):
     user = request.user
-    backup = user.staticdevice_set.filter(confirmed=True).first()
     return render(
         request,
         "registration/otp_manage.html",
         {
             "has_totp": two_factor.has_totp_device(user),
-            "backup_codes_left": backup.token_set.count() if backup else 0,
+            "backup_codes_left": selectors.backup_codes_left(user),
             "required": two_factor.two_factor_required(user),
             "verified": user.is_verified(),
             "api_tokens": api_tokens.active_tokens(user),

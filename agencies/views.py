@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.util import random_hex
 
+from core import once
 from core.http import safe_next_url
 
 from . import passwords, selectors, services, signin, two_factor
@@ -109,6 +110,7 @@ def member_invite(request, access):
         except ValidationError as error:
             _form_errors(form, error)
         else:
+            once.recorded(request)
             if issued.token is None:
                 messages.success(
                     request,

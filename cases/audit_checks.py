@@ -11,14 +11,14 @@ from core.models import AuditEvent
 from .models import StatusChange
 
 
-def timeline_problem() -> tuple[str, int | None]:
+def timeline_problem(upto: int) -> tuple[str, int | None]:
     chain = {
         pk: (object_id, event, data)
         for pk, object_id, event, data in AuditEvent.objects.filter(
-            object_type="cases.situation", event__startswith="situation."
+            object_type="cases.situation", event__startswith="situation.", id__lte=upto
         ).values_list("pk", "object_id", "event", "data")
     }
-    rows = StatusChange.objects.filter(audit_event_id__isnull=False).values_list(
+    rows = StatusChange.objects.filter(audit_event_id__lte=upto).values_list(
         "audit_event_id", "situation_id", "event", "from_status", "to_status"
     )
     seen = set()

@@ -117,6 +117,7 @@ def situation_create(request, access):
             **form.cleaned_data,
         )
         if situation:
+            once.recorded(request)
             messages.success(
                 request,
                 _(
@@ -279,6 +280,7 @@ def meeting_create(request, access):
             **form.cleaned_data,
         )
         if scheduled:
+            once.recorded(request)
             meeting, added = scheduled
             messages.success(
                 request, _("Meeting created with %(n)s situations on the agenda.") % {"n": added}

@@ -17,6 +17,7 @@ from cases import selectors as case_selectors
 from cases import visibility
 from cases.forms import run_service
 from cases.models import ACTIVE_AER_STATUSES
+from core import once
 from core.exceptions import InvalidTransition
 
 from . import audit_text, selectors, services
@@ -94,6 +95,7 @@ def person_add(request, access, situation_id):
             **form.cleaned_data,
         )
         if result:
+            once.recorded(request)
             messages.success(request, _("Identifying information saved, encrypted."))
             return redirect("situation-detail", access.table.pk, situation.pk)
     response = render(
@@ -138,6 +140,7 @@ def disclose(request, access, situation_id):
             **form.cleaned_data,
         )
         if disclosure:
+            once.recorded(request)
             messages.success(request, _("Filter 3 disclosure recorded."))
             return redirect("situation-detail", access.table.pk, situation.pk)
     status = 400 if form.is_bound and form.errors else 200
@@ -164,6 +167,7 @@ def consent_add(request, access, situation_id):
             **form.cleaned_data,
         )
         if consent:
+            once.recorded(request)
             messages.success(request, _("Consent recorded."))
             return redirect("situation-detail", access.table.pk, situation.pk)
     return render(

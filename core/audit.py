@@ -95,11 +95,18 @@ class ChainReport:
     first_broken_id: int | None = None
     problem: str = ""
     checkpoint: dict | None = None  # the last signed checkpoint the chain was compared with
+    head_id: int = 0  # the newest row verified (everything after it was appended meanwhile)
+    head_hash: str = GENESIS
 
 
 def verify_chain(extra_checks=()) -> ChainReport:
-    """Verify every row, then the last signed checkpoint, then each ``extra_checks`` callable
-    (returning ``(problem, first broken audit id)``; an empty problem means sound)."""
+    """Verify every row up to the chain head as read at the start, then the last signed
+    checkpoint, then each ``extra_checks`` callable: ``check(upto)`` returns ``(problem, first
+    broken audit id)`` for the rows with ids up to ``upto`` (an empty problem means sound).
+
+    Bounding everything by the head read first means rows appended while the check runs (the
+    application keeps writing) are never mistaken for tampering; the next check covers them.
+    """
     report = _verify_rows()
     if not report.ok:
         return report
@@ -111,7 +118,7 @@ def verify_chain(extra_checks=()) -> ChainReport:
         if problem:
             return ChainReport(False, report.checked, checkpoint["last_id"], problem, checkpoint)
     for check in extra_checks:
-        problem, broken = check()
+        problem, broken = check(report.head_id)
         if problem:
             return ChainReport(False, report.checked, broken, problem, checkpoint)
     report.checkpoint = checkpoint
@@ -119,10 +126,14 @@ def verify_chain(extra_checks=()) -> ChainReport:
 
 
 def _verify_rows() -> ChainReport:
+    # The head first: rows committed after it belong to the next verification.
+    head = AuditHead.objects.filter(singleton=1).first()
+    head_id, head_hash = (head.last_id, head.last_hash) if head else (0, GENESIS)
     previous = GENESIS
     checked = 0
     last_id = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+    rows = AuditEvent.objects.filter(id__lte=head_id).order_by("id")
+    for event in rows.iterator(chunk_size=2000):
         if event.prev_hash != previous:
             return ChainReport(
                 False, checked, event.pk, "previous hash does not match (a row was removed?)"
@@ -132,15 +143,16 @@ def _verify_rows() -> ChainReport:
         previous = event.hash
         last_id = event.pk
         checked += 1
-    head = AuditHead.objects.filter(singleton=1).first()
-    if head and (head.last_hash != previous or head.last_id != last_id):
-        return ChainReport(
-            False, checked, head.last_id, "the newest row is missing or was replaced"
-        )
-    return ChainReport(True, checked)
+    if head_hash != previous or head_id != last_id:
+        return ChainReport(False, checked, head_id, "the newest row is missing or was replaced")
+    if head is None and AuditEvent.objects.exists():
+        return ChainReport(False, 0, None, "the chain head is missing")
+    return ChainReport(True, checked, head_id=head_id, head_hash=head_hash)
 
 
 def _against_checkpoint(checkpoint: dict, checked: int) -> str:
+    if checkpoint["count"] == 0:
+        return ""  # a checkpoint of the empty chain vouches for nothing
     at = checkpoint["at"][:16].replace("T", " ")
     if checked < checkpoint["count"]:
         return (
@@ -177,13 +189,12 @@ def write_checkpoint(extra_checks=()) -> dict | None:
     if not report.ok:
         logger.error("audit checkpoint not written: chain broken at %s", report.first_broken_id)
         return None
-    head = AuditHead.objects.filter(singleton=1).first()
     body = {
         "database": _database(),
         "at": timezone.now().astimezone(datetime.UTC).isoformat(timespec="seconds"),
         "count": report.checked,
-        "last_id": head.last_id if head else 0,
-        "head": head.last_hash if head else GENESIS,
+        "last_id": report.head_id,
+        "head": report.head_hash,
     }
     checkpoint = _signed(body)
     path = checkpoint_path()

@@ -2,13 +2,14 @@
 
 Create forms render ``{% once_token %}`` (a random hidden ``_once`` field). The first POST that
 carries a token claims it (a row in ``IdempotencyKey``, scoped to the signed-in user, committed
-before the view runs); when the view succeeds (a redirect, or ``recorded(request)`` for an htmx
-answer) the claim keeps the page the user was sent to. The same token posted again — a double
-click that got past the disabled button, a browser "resend", a back-button resubmission — creates
-nothing: the user is sent to that same page with "This was already recorded." A second copy that
-arrives while the first is still running waits for it (a few seconds) and answers the same. A
-submission that fails (form errors, 4xx, 5xx) releases its token, so correcting and resubmitting
-works. The API has the same guarantee through the ``Idempotency-Key`` header.
+before the view runs); when the view says it created what was asked (``recorded(request)``, in
+its success branch) the claim keeps the page the user was sent to. Any other answer — form
+errors, a redirect to the agreement, the sign-in or the second factor, a 4xx, a 5xx —
+releases it, so correcting and resubmitting works. The same token posted again — a double click
+that got past the disabled button, a browser "resend", a back-button resubmission — creates
+nothing: the user is sent to that same page with "This was already recorded." A second copy
+that arrives while the first is still running waits for it (a few seconds) and answers the
+same. The API has the same guarantee through the ``Idempotency-Key`` header.
 """
 
 import secrets
@@ -24,7 +25,7 @@ from .models import IdempotencyKey
 
 FIELD = "_once"
 PREFIX = "form:"
-WAIT_SECONDS = 5.0
+WAIT_SECONDS = 3.0
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -33,7 +34,8 @@ def new_token() -> str:
 
 
 def recorded(request) -> None:
-    """Tell the middleware that this submission created what it asked for."""
+    """Tell the middleware that this submission created what it asked for (call it in the view's
+    success branch, after the service returned)."""
     request._once_recorded = True
 
 
@@ -68,17 +70,26 @@ class OnceTokenMiddleware:
         except BaseException:
             IdempotencyKey.objects.filter(pk=claim.pk).delete()
             raise
-        done = getattr(request, "_once_recorded", False) or (
-            response.status_code in (301, 302, 303) and not request.headers.get("HX-Request")
-        )
+        done = getattr(request, "_once_recorded", False)
         if done and response.status_code < 400:
-            location = response.get("Location") or request.get_full_path()
+            location = response.get("Location") or _page_of(request)
             IdempotencyKey.objects.filter(pk=claim.pk).update(
                 status=response.status_code, body=location.encode()
             )
         else:
             IdempotencyKey.objects.filter(pk=claim.pk).delete()
         return response
+
+
+def _page_of(request) -> str:
+    """The page an htmx form lives on (its POST address may answer GET with a 405)."""
+    current = _same_site(request, request.headers.get("HX-Current-URL", ""))
+    if current:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(current)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return _same_site(request, request.headers.get("Referer", "")) or "/"
 
 
 def _claim(scope: str, key: str):

@@ -38,12 +38,3 @@ def run_housekeeping() -> int:
     IdempotencyKey.objects.filter(created_at__lt=_cutoff()).delete()
     logger.info("Housekeeping: expired sessions cleared, %s sign-in log rows deleted", deleted)
     return deleted
-
-
-@shared_task(name="core.tasks.write_audit_checkpoint", acks_late=True)
-def write_audit_checkpoint():
-    """Hourly: append a signed checkpoint of the audit chain to AUDIT_CHECKPOINT_DIR."""
-    from core.audit import write_checkpoint
-
-    checkpoint = write_checkpoint()
-    return {"written": checkpoint is not None, "count": checkpoint["count"] if checkpoint else 0}

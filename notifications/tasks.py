@@ -37,3 +37,12 @@ def send_notifications(self, notification_ids: list[int]) -> dict[str, int]:
 def run_sweep() -> dict:
     """Find due reminders, notices and digests; enqueue every unsent notification."""
     return services.sweep().as_dict()
+
+
+@shared_task(name="notifications.tasks.run_retention_purge", acks_late=True)
+def run_retention_purge_under_its_old_name():
+    """The purge moved to ``consent.tasks.run_retention_purge``; a message queued under the old
+    name during an upgrade still runs it. Remove after one release."""
+    from consent.tasks import run_retention_purge
+
+    return run_retention_purge()

@@ -139,8 +139,8 @@ MIDDLEWARE = [
     "agencies.middleware.IdleSessionTimeoutMiddleware",
     "agencies.middleware.TwoFactorRequiredMiddleware",
     "agencies.middleware.NoStoreWhenSignedInMiddleware",
-    # Create forms' one-time tokens (core/once): inside the sign-in, idle and 2FA checks, so a
-    # redirect to the sign-in page never counts as "recorded".
+    # Create forms' one-time tokens (core/once): a token is spent only when the view says it
+    # recorded something (once.recorded), never by a redirect to the agreement, 2FA or sign-in.
     "core.once.OnceTokenMiddleware",
     "csp.middleware.CSPMiddleware",
     # django-axes: last, so that it turns a lockout anywhere below into its lockout page.
@@ -524,7 +524,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # A signed checkpoint of the audit chain, outside the database (AUDIT_CHECKPOINT_DIR).
     "audit-checkpoint": {
-        "task": "core.tasks.write_audit_checkpoint",
+        "task": "consent.tasks.write_audit_checkpoint",
         "schedule": crontab(minute=7),
     },
 }

@@ -43,6 +43,9 @@ def keyed(prev_hash: str, row) -> str:
 def rekey(apps, schema_editor):
     AuditEvent = apps.get_model("consent", "AuditEvent")
     AuditHead = apps.get_model("consent", "AuditHead")
+    # Appends by a worker of the previous release wait for this migration (stop worker and beat
+    # before upgrading: README, "Audit chain").
+    AuditHead.objects.select_for_update().get_or_create(singleton=1)
     rows = list(AuditEvent.objects.order_by("id"))
     if not rows:
         return
@@ -74,6 +77,14 @@ def rekey(apps, schema_editor):
     )
 
 
+def refuse_to_unkey(apps, schema_editor):
+    raise RuntimeError(
+        "The audit chain cannot be un-keyed: the previous release would report it broken. "
+        "Restore the backup taken before the upgrade instead."
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [("consent", "0004_repeat_markers_from_identifying_info")]
-    operations = [migrations.RunPython(rekey, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(rekey, refuse_to_unkey)]
+

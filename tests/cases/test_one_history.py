@@ -81,3 +81,11 @@ def test_the_timeline_is_checked_against_the_chain(cast, world):  # noqa: F811
     StatusChange.objects.filter(pk=change.pk).delete()
     report = verify_chain()
     assert not report.ok and "timeline entries recorded in the chain are missing" in report.problem
+
+
+def test_free_text_stays_out_of_the_append_only_chain(cast, world):  # noqa: F811
+    reason = "The family moved to another city last week."
+    services.withdraw_situation(actor=cast.rep_police, situation=world.presented, reason=reason)
+    event = AuditEvent.objects.get(event="situation.withdrawn")
+    assert reason not in str(event.data)
+    assert world.presented.status_changes.get(event="situation.withdrawn").data["reason"] == reason

@@ -213,3 +213,36 @@ def test_checkpoints_of_another_database_are_ignored(db, settings):
         out.write(json.dumps(_signed({**other, "count": 99})) + "\n")
     assert verify_chain().ok
     assert record_event(actor=None, event="test.event") and verify_chain().ok
+
+
+def test_a_checkpoint_of_the_empty_chain_does_not_break_later_verification(db):
+    AuditEvent.objects.all().delete() if connection.vendor != "postgresql" else None
+    if AuditEvent.objects.exists():
+        pytest.skip("the database already holds audit rows")
+    checkpoint = write_checkpoint()
+    assert checkpoint["count"] == 0
+    make_chain(2)
+    assert verify_chain().ok
+    assert write_checkpoint()["count"] == 2
+
+
+def test_rows_appended_after_the_head_was_read_are_left_for_the_next_check(db):
+    rows = make_chain(3)
+    # As if another transaction appended a row between our reading the head and the rows: the
+    # head still names rows[1]; rows[2] is newer than what this verification covers.
+    set_head(rows[1].pk, rows[1].hash)
+    report = verify_chain()
+    assert report.ok and report.checked == 2 and report.head_id == rows[1].pk
+
+
+def test_the_hourly_task_checks_the_access_log_and_the_timeline_before_writing(cast):
+    from cases.models import StatusChange
+    from consent.tasks import write_audit_checkpoint
+    from situation_table.celery import app
+    from tests.cases.factories import bring_to
+
+    bring_to("accepted", cast=cast)
+    assert write_audit_checkpoint.apply().get()["written"]
+    assert app.conf.beat_schedule["audit-checkpoint"]["task"] == write_audit_checkpoint.name
+    StatusChange.objects.filter(pk=StatusChange.objects.order_by("-id").first().pk).delete()
+    assert write_audit_checkpoint.apply().get() == {"written": False, "count": 0}

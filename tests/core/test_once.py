@@ -137,3 +137,51 @@ def test_two_identical_submits_at_the_same_instant_create_one_situation(cast):
     assert {r.status_code for r in responses} == {302}
     assert len({r["Location"] for r in responses}) == 1
     assert Situation.objects.count() == before + 1
+
+
+def test_a_redirect_that_saved_nothing_does_not_spend_the_token(client, cast):
+    """The agreement gate answers an intake with a redirect: nothing was recorded, so after
+    accepting the agreement the same form (same token) still creates the situation."""
+    from agencies import services as agency_services
+
+    client.force_login(cast.rep_police)
+    url = reverse("situation-create", args=[cast.table.pk])
+    token = token_from(client.get(url))
+    version = agency_services.publish_agreement(
+        actor=cast.coordinator, table=cast.table, text="New rules for sharing. " * 5
+    )
+    before = Situation.objects.count()
+
+    gated = client.post(url, intake_data(_once=token))
+    assert gated.status_code == 302 and "agreement" in gated["Location"]
+    assert Situation.objects.count() == before
+    agency_services.accept_agreement(actor=cast.rep_police, version=version)
+    saved = client.post(url, intake_data(_once=token))
+
+    assert saved.status_code == 302 and "agreement" not in saved["Location"]
+    assert Situation.objects.count() == before + 1
+    assert "already recorded" not in " ".join(texts(saved))
+
+
+def test_an_htmx_replay_returns_to_the_page_the_form_was_on(client, cast):
+    s = make_situation(cast, status=Status.INTERVENTION)
+    meeting = services.create_meeting(
+        actor=cast.coordinator, table=cast.table, scheduled_at=timezone.now()
+    )
+    item = services.add_to_agenda(actor=cast.coordinator, meeting=meeting, situation=s)
+    client.force_login(cast.chair)
+    page = reverse("meeting-mode", args=[cast.table.pk, meeting.pk]) + f"?item={item.pk}"
+    url = reverse("meeting-action", args=[cast.table.pk, meeting.pk, item.pk, "task"])
+    data = {
+        "task-owner_agency": cast.police.pk,
+        "task-description": "Door knock with the outreach nurse",
+        "task-due_date": timezone.localdate().isoformat(),
+        "_once": "htmx-token",
+    }
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": f"http://testserver{page}"}
+    client.post(url, data, **headers)
+
+    replay = client.post(url, data, **headers)
+
+    assert replay["HX-Redirect"] == page
+    assert client.get(replay["HX-Redirect"]).status_code == 200

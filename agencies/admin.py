@@ -18,6 +18,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
+from core.admin import ReadOnlyAdmin
+
 from . import passwords
 from .forms import OperatorUserCreationForm
 from .models import (
@@ -127,21 +129,12 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgreementVersion)
-class AgreementVersionAdmin(admin.ModelAdmin):
+class AgreementVersionAdmin(ReadOnlyAdmin):
     """Read-only: versions are evidence of what people accepted; publish on the Members page."""
 
     list_display = ("table", "version", "published_at", "published_by")
     list_filter = ("table",)
     list_select_related = ("table", "published_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AgreementAcceptance)

@@ -64,7 +64,11 @@ class OnceTokenMiddleware:
         scope, key = f"user:{request.user.pk}", PREFIX + token
         claim = _claim(scope, key)
         if claim is None:
-            return _already_recorded(request, _wait_for(scope, key))
+            state, location = _wait_for(scope, key)
+            if state == "gone":  # the first copy failed (form errors): this one runs instead
+                claim = _claim(scope, key)
+            if claim is None:
+                return _already_recorded(request, location)
         try:
             response = self.get_response(request)
         except BaseException:
@@ -100,17 +104,18 @@ def _claim(scope: str, key: str):
         return None
 
 
-def _wait_for(scope: str, key: str) -> str | None:
-    """The page the first submission led to, once it is done (None: it failed or is stuck)."""
+def _wait_for(scope: str, key: str) -> tuple[str, str | None]:
+    """How the first submission ended: ``("done", page it led to)``, ``("gone", None)`` when it
+    failed and released its token, or ``("running", None)`` when it is still going."""
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
         if existing is None:
-            return None
+            return "gone", None
         if existing.status is not None:
-            return bytes(existing.body).decode() or None
+            return "done", bytes(existing.body).decode() or None
         if time.monotonic() > deadline:
-            return None
+            return "running", None
         time.sleep(0.1)
 
 

@@ -10,15 +10,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from cases.models import ConclusionReason, Meeting, Situation
+from cases.models import ConclusionReason, Meeting
+from cases.visibility import visible_situations
 from consent.models import DisclosureBasis, IdentifierField
 
 SENTENCES = {
     # Situations (cases)
-    "situation.created": _("Logged situation %(number)s as a draft."),
-    "situation.edited": _("Edited situation %(number)s."),
+    "situation.created": _("Logged %(number)s as a draft."),
+    "situation.edited": _("Edited %(number)s."),
     "situation.f1.attested": _("Attested Filter 1 for %(number)s: ready for the table."),
-    "situation.withdrawn": _("Withdrew situation %(number)s."),
+    "situation.withdrawn": _("Withdrew %(number)s."),
     "situation.f2.accepted": _("Filter 2: accepted %(number)s as acutely elevated risk."),
     "situation.f2.rejected": _("Filter 2: rejected %(number)s; it stays with its agency."),
     "situation.f2.returned": _("Filter 2: returned %(number)s for more information."),
@@ -80,6 +81,8 @@ SENTENCES = {
     "admin.deleted": _("Deleted a record in the operators' console."),
 }
 UNKNOWN = _("Recorded an event of another kind.")
+# A situation the reader may not know exists (DESIGN §2a: Filter 1 is internal to its agency).
+HIDDEN = _("a situation internal to its agency")
 
 
 def _situation_id(event) -> int | None:
@@ -99,8 +102,12 @@ def _agency_ids(data: dict) -> set[int]:
     return ids
 
 
-def describe(events) -> list[tuple[object, str]]:
-    """``(event, sentence)`` for each event, in order; three queries whatever their number."""
+def describe(events, access) -> list[tuple[object, str]]:
+    """``(event, sentence)`` for each event, in order; three queries whatever their number.
+
+    Situation numbers go through the visibility policy: a situation ``access`` may not know
+    exists (a draft, one returned at Filter 2) reads as "a situation internal to its agency".
+    """
     events = list(events)
     situation_ids = {sid for e in events if (sid := _situation_id(e))}
     situation_ids |= {
@@ -108,7 +115,9 @@ def describe(events) -> list[tuple[object, str]]:
         for e in events
         if e.event.startswith("meeting.") and isinstance((e.data or {}).get("situation"), int)
     }
-    numbers = dict(Situation.objects.filter(pk__in=situation_ids).values_list("pk", "number"))
+    numbers = dict(
+        visible_situations(access).filter(pk__in=situation_ids).values_list("pk", "number")
+    )
     meeting_ids = {
         int(e.object_id)
         for e in events
@@ -138,8 +147,8 @@ def _sentence(event, numbers, meetings, agencies) -> str:
     scheduled = meetings.get(int(event.object_id)) if event.object_id.isdigit() else None
     conclusion = data.get("reason")
     values = {
-        "number": numbers.get(_situation_id(event), "—"),
-        "situation_number": numbers.get(data.get("situation"), "—"),
+        "number": numbers.get(_situation_id(event), HIDDEN),
+        "situation_number": numbers.get(data.get("situation"), HIDDEN),
         "agencies": names(data.get("agencies")),
         "lead": agency(data.get("lead")),
         "owner": agency(data.get("owner")),

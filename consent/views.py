@@ -265,7 +265,7 @@ def privacy_review(request, access):
         context["policy"] = DisclosurePolicy.objects.filter(table=access.table).first()
     context["page"] = Paginator(rows, 50).get_page(request.GET.get("page"))
     if tab == "audit":
-        context["described"] = audit_text.describe(context["page"])
+        context["described"] = audit_text.describe(context["page"], access)
     return render(request, "consent/privacy_review.html", context)
 
 

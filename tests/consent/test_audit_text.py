@@ -7,6 +7,7 @@ from pathlib import Path
 from django.urls import reverse
 from django.utils import translation
 
+from agencies.permissions import table_access
 from cases.models import F2Disposition, Status
 from consent.audit_text import SENTENCES, UNKNOWN, describe
 from core.models import AuditEvent
@@ -52,12 +53,13 @@ def test_the_audit_tab_reads_as_sentences_in_english_and_french(client, cast):
 
     english = client.get(url).content.decode()
     assert f"Filter 2: accepted {situation.number} as acutely elevated risk." in english
-    assert f"Logged situation {situation.number} as a draft." in english
+    assert f"Logged {situation.number} as a draft." in english
     assert "situation.f2.accepted" not in english and "cases.situation" not in english
     assert "the gaps are other tables" in english
 
     with translation.override("fr"):
-        sentences = [s for _e, s in describe(AuditEvent.objects.filter(table_id=cast.table.pk))]
+        events = AuditEvent.objects.filter(table_id=cast.table.pk)
+        sentences = [s for _e, s in describe(events, table_access(cast.privacy, cast.table.pk))]
     assert any(s.startswith("Filtre 2") for s in sentences), sentences
 
 
@@ -67,9 +69,19 @@ def test_labels_come_in_constant_queries(cast, django_assert_max_num_queries):
     few = list(AuditEvent.objects.filter(table_id=cast.table.pk).order_by("id")[:3])
     many = list(AuditEvent.objects.filter(table_id=cast.table.pk).order_by("id"))
     assert len(many) > 3 * len(few)
+    access = table_access(cast.privacy, cast.table.pk)
     with django_assert_max_num_queries(3):
-        describe(few)
+        describe(few, access)
     with django_assert_max_num_queries(3):
-        described = describe(many)
+        described = describe(many, access)
     assert all(sentence != str(UNKNOWN) for _e, sentence in described)
     assert all("—" not in sentence for e, sentence in described if e.event.startswith("situation."))
+
+
+def test_a_draft_stays_internal_in_the_privacy_officers_audit_tab(client, cast):
+    draft = bring_to(Status.DRAFT, cast=cast)
+    client.force_login(cast.privacy)
+    body = client.get(reverse("privacy-review", args=[cast.table.pk]) + "?tab=audit").content
+
+    assert draft.number not in body.decode()
+    assert "Logged a situation internal to its agency as a draft." in body.decode()

@@ -370,6 +370,13 @@ def test_visibility_matrix(world, stage):
                 assert len(lines) == 1, f"{label}: RTD rows {len(lines)}"
                 assert (situation.number in body) == (E in allowed), f"{label}: RTD number"
                 _check(failures, f"{label}:rtd", body, allowed, {SU})
+        # The privacy officer's audit tab: numbers through the policy, never a part's text.
+        audit = web.get(reverse("privacy-review", args=[table]), {"tab": "audit"})
+        if audit.status_code == 200:
+            body = audit.content.decode()
+            if (situation.number in body) != (E in allowed):
+                failures.append(f"{label}:audit existence {situation.number in body}")
+            _check(failures, f"{label}:audit", body, allowed, set())
         stats = web.get(reverse("reports-statistics", args=[table]))
         if stats.status_code == 200:
             _check(failures, f"{label}:statistics", stats.content.decode(), set(), set())

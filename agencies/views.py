@@ -23,6 +23,7 @@ from django_otp import user_has_device
 from django_otp.util import random_hex
 
 from core import once
+from core.forms import add_errors
 from core.http import safe_next_url
 
 from . import passwords, selectors, services, signin, two_factor
@@ -45,16 +46,6 @@ INVITATION_SESSION_KEY = "invitation_token"
 THROTTLED = _lazy("Too many wrong codes. Wait a minute, then try again.")
 BACKUP_CODES_SESSION_KEY = "new_backup_codes"
 OTP_SETUP_SESSION_KEY = "otp_setup_pending"
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @login_required
@@ -108,7 +99,7 @@ def member_invite(request, access):
                 actor=request.user, table=access.table, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             once.recorded(request)
             if issued.token is None:
@@ -219,7 +210,7 @@ def agreement(request, access):
                 raise ValidationError(_("This version of the agreement does not exist."))
             services.accept_agreement(actor=request.user, version=posted)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Thank you. You accepted the agreement."))
             return redirect(next_url)
@@ -251,7 +242,7 @@ def agreement_edit(request, access):
                 actor=request.user, table=access.table, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -336,7 +327,7 @@ def invitation_accept(request):
             if form is None:
                 messages.error(request, " ".join(error.messages))
                 return redirect("home")
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             request.session.pop(INVITATION_SESSION_KEY, None)
             if not signed_in:

@@ -1,5 +1,5 @@
-"""Forms parse input; the rules live in ``cases.services``. ``run_service`` maps a service's
-domain errors back onto the form so the user sees them next to what they typed."""
+"""Forms parse input; the rules live in ``cases.services``. ``core.forms.run_service`` maps a
+service's domain errors back onto the form so the user sees them next to what they typed."""
 
 import datetime
 
@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Sector
-from core.exceptions import InvalidTransition
 
 from .models import (
     AffectedRelationship,
@@ -25,21 +24,6 @@ from .models import (
 )
 from .pii import validate_deidentified
 from .services import AER_ELEMENTS
-
-
-def run_service(form, service, **kwargs):
-    """Call a service; on a domain error, attach it to the form and return None."""
-    try:
-        return service(**kwargs)
-    except InvalidTransition as exc:
-        form.add_error(None, exc.message)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-    return None
 
 
 class CheckboxList(forms.CheckboxSelectMultiple):

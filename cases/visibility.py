@@ -137,6 +137,12 @@ def _originates(access: TableAccess) -> bool:
     return access.can(Capability.CREATE_SITUATION)
 
 
+def is_originating_agency(access: TableAccess, situation: Situation) -> bool:
+    """Whether ``access`` speaks for the agency that brought ``situation``: the one definition of
+    "the originating agency" (Filter 1 rights, editing, withdrawal, consent, disclosure)."""
+    return _originates(access) and access.agency.pk == situation.originating_agency_id
+
+
 def _ids(situation: Situation, relation: str) -> set[int]:
     """Agency ids of a many-to-many, from the prefetch cache when the selector loaded it."""
     cache = getattr(situation, "_prefetched_objects_cache", {})
@@ -167,7 +173,7 @@ def audiences(access: TableAccess, situation: Situation) -> frozenset[Audience]:
         return frozenset({A.PRIVACY_OFFICER})
     found = {A.MEMBER}
     agency = access.agency.pk
-    if _originates(access) and agency == situation.originating_agency_id:
+    if is_originating_agency(access, situation):
         found.add(A.ORIGINATING)
     if access.can(Capability.RECORD_DECISIONS) or access.can(Capability.MANAGE_MEETINGS):
         found.add(A.CHAIR_COORDINATOR)

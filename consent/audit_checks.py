@@ -6,7 +6,7 @@ is detected. ``verify_chain`` and ``write_checkpoint`` here are the chain's chec
 consent app's added; every caller in the project uses these.
 """
 
-from cases.audit_checks import timeline_problem
+from cases.audit_checks import decisions_problem, timeline_problem
 from core import audit
 
 from .models import AccessEvent
@@ -31,7 +31,7 @@ def access_log_problem(upto: int) -> tuple[str, int | None]:
     return "", None
 
 
-CHECKS = (access_log_problem, timeline_problem)
+CHECKS = (access_log_problem, timeline_problem, decisions_problem)
 
 
 def verify_chain() -> audit.ChainReport:

@@ -102,8 +102,11 @@ def _agency_ids(data: dict) -> set[int]:
     return ids
 
 
-def describe(events, access) -> list[tuple[object, str]]:
-    """``(event, sentence)`` for each event, in order; three queries whatever their number.
+def describe(events, access) -> list[tuple[object, str, str]]:
+    """``(event, who, sentence)`` for each event, in order; four queries whatever their number.
+
+    ``who`` is the person's name and their agency at this table ("Dana Roy · TPS"), or the
+    account name when they no longer sit there, or "the system" for scheduled jobs.
 
     Situation numbers go through the visibility policy: a situation ``access`` may not know
     exists (a draft, one returned at Filter 2) reads as "a situation internal to its agency".
@@ -131,7 +134,33 @@ def describe(events, access) -> list[tuple[object, str]]:
             "pk", "short_name", "name"
         )
     }
-    return [(e, _sentence(e, numbers, meetings, agencies)) for e in events]
+    people = _people(access, {e.actor_id for e in events if e.actor_id})
+    return [
+        (
+            e,
+            people.get(e.actor_id) or e.actor_label or str(SYSTEM),
+            _sentence(e, numbers, meetings, agencies),
+        )
+        for e in events
+    ]
+
+
+SYSTEM = _("the system")
+
+
+def _people(access, user_ids) -> dict[int, str]:
+    """Each actor's name and agency at the table (the membership, active or not)."""
+    from agencies.models import Membership
+
+    people = {}
+    for membership in Membership.objects.filter(
+        table_id=access.table.pk, user_id__in=user_ids
+    ).select_related("user", "agency"):
+        user = membership.user
+        name = user.get_full_name() or user.username
+        agency = membership.agency.short_name or membership.agency.name
+        people[user.pk] = f"{name} · {agency}"
+    return people
 
 
 def _sentence(event, numbers, meetings, agencies) -> str:

@@ -34,10 +34,8 @@ def shared_fields(table) -> list[str]:
 
 
 def is_originator(access: TableAccess, situation: Situation) -> bool:
-    return (
-        access.can(Capability.CREATE_SITUATION)
-        and access.agency.pk == situation.originating_agency_id
-    )
+    """The visibility policy's definition, named for consent's callers."""
+    return visibility.is_originating_agency(access, situation)
 
 
 def passed_filter1(situation: Situation) -> bool:

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from agencies.permissions import Capability, table_view
 from cases import selectors as case_selectors
 from cases import visibility
-from cases.forms import run_service
 from cases.models import ACTIVE_AER_STATUSES
 from core import once
 from core.exceptions import InvalidTransition
+from core.forms import run_service
 
 from . import audit_text, selectors, services
 from .audit_checks import verify_chain

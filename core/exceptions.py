@@ -1,7 +1,7 @@
 """Domain errors shared by every app's services. The messages are user-facing.
 
 The views show them as form errors or messages; the API answers them as
-409 ``{"detail", "code": "invalid_transition"}`` (``agencies/api/policies.py``).
+409 ``{"detail", "code": "invalid_transition"}`` (``core/api/policies.py``).
 """
 
 

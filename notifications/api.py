@@ -11,7 +11,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies.api.common import responses
+from core.api.schema import responses
 
 from . import selectors, services
 from .models import Kind, Notification

@@ -14,9 +14,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from agencies.api.common import TableScopedMixin, int_or_404, paginated, responses
+from agencies.api.common import TableScopedMixin
 from agencies.permissions import Capability
 from cases import selectors
+from core.api.schema import int_or_404, paginated, responses
 
 from . import exports
 from .forms import DateRangeForm, range_form

@@ -14,9 +14,10 @@ from rest_framework.response import Response
 from agencies.models import Agency
 from agencies.permissions import Capability, TableAccess, active_memberships
 from agencies.two_factor import two_factor_required
+from core.api.schema import int_or_404, responses
 
 from . import tokens
-from .common import TableScopedMixin, int_or_404, responses
+from .common import TableScopedMixin
 from .serializers import (
     AgencySerializer,
     MembershipTableSerializer,

@@ -12,10 +12,11 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies.api.common import TableScopedMixin, int_or_404, responses
+from agencies.api.common import TableScopedMixin
 from agencies.permissions import Capability
 from cases import selectors, services
 from cases.models import F2Disposition, Meeting, Situation, Task
+from core.api.schema import int_or_404, responses
 
 from . import serializers as s
 from .filters import MeetingFilter, SituationFilter, TaskFilter
@@ -277,6 +278,8 @@ class MeetingViewSet(TableScopedMixin, viewsets.GenericViewSet):
         "partial_update": C.MANAGE_MEETINGS,
         "start": C.MANAGE_MEETINGS,
         "close": C.MANAGE_MEETINGS,
+        "reopen": C.MANAGE_MEETINGS,
+        "current": C.MANAGE_MEETINGS,
         "add_to_agenda": C.MANAGE_MEETINGS,
         "remove_from_agenda": C.MANAGE_MEETINGS,
         "fill_agenda": C.MANAGE_MEETINGS,
@@ -344,6 +347,37 @@ class MeetingViewSet(TableScopedMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, table_id=None, meeting_id=None):
         meeting = services.close_meeting(actor=request.user, meeting=self.get_meeting())
+        return self._meeting_response(meeting)
+
+    @extend_schema(
+        summary="Re-open a closed meeting to correct its minutes (with a reason; audited)",
+        request=s.ReasonSerializer,
+        responses=responses({200: s.MeetingSerializer}, 400, 409),
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, table_id=None, meeting_id=None):
+        meeting = self.get_meeting()
+        form = s.ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        meeting = services.reopen_meeting(
+            actor=request.user, meeting=meeting, reason=form.validated_data["reason"]
+        )
+        return self._meeting_response(meeting)
+
+    @extend_schema(
+        summary="Show an agenda item to every follower (the live meeting's current item)",
+        request=s.CurrentItemSerializer,
+        responses=responses({200: s.MeetingSerializer}, 400, 409),
+    )
+    @action(detail=True, methods=["post"])
+    def current(self, request, table_id=None, meeting_id=None):
+        meeting = self.get_meeting()
+        form = s.CurrentItemSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        item = meeting.agenda_items.filter(pk=form.validated_data["item"]).first()
+        if item is None:
+            raise Http404
+        meeting = services.set_current_item(actor=request.user, meeting=meeting, item=item)
         return self._meeting_response(meeting)
 
     @extend_schema(

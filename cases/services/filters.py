@@ -104,7 +104,7 @@ def record_filter2_decision(
         situation.f1_attested_at = None
         situation.f1_attested_by = None
     situation.save()
-    Decision.objects.create(
+    decision = Decision(
         situation=situation,
         meeting=meeting,
         kind=f"f2_{disposition}",
@@ -125,6 +125,7 @@ def record_filter2_decision(
         from_status=previous,
         meeting=meeting,
         **elements,
+        decision=decision,
     )
     return situation
 
@@ -154,7 +155,7 @@ def record_filter3(
     situation.f3_at = timezone.now()
     situation.save(update_fields=["status", "f3_at", "updated_at"])
     situation.f3_agencies.set(agencies)
-    Decision.objects.create(
+    decision = Decision(
         situation=situation,
         meeting=meeting,
         kind=DecisionKind.F3_AGENCIES,
@@ -169,6 +170,7 @@ def record_filter3(
         from_status=previous,
         meeting=meeting,
         agencies=sorted(a.pk for a in agencies),
+        decision=decision,
     )
     return situation
 
@@ -211,7 +213,7 @@ def plan_intervention(
     situation.save(update_fields=["lead_agency", "f4_planned_at", "updated_at"])
     situation.assisting_agencies.set(assisting)
     situation.services_mobilized.set(services_mobilized)
-    Decision.objects.create(
+    decision = Decision(
         situation=situation,
         meeting=meeting,
         kind=DecisionKind.F4_PLAN,
@@ -233,6 +235,7 @@ def plan_intervention(
         meeting=meeting,
         lead=lead_agency.pk,
         assisting=sorted(a.pk for a in assisting),
+        decision=decision,
     )
     return situation
 
@@ -380,7 +383,7 @@ def record_report_back(
             )
         situation.first_intervention_at = first_intervention_at
         situation.save(update_fields=["first_intervention_at", "updated_at"])
-    Decision.objects.create(
+    decision = Decision(
         situation=situation,
         meeting=meeting,
         kind=DecisionKind.REPORT_BACK,
@@ -395,6 +398,7 @@ def record_report_back(
         event="situation.f4.report_back",
         from_status=situation.status,
         meeting=meeting,
+        decision=decision,
     )
     return situation
 
@@ -427,7 +431,7 @@ def conclude_situation(
     situation.conclusion_reason = reason
     situation.conclusion_note = note.strip()
     situation.save()
-    Decision.objects.create(
+    decision = Decision(
         situation=situation,
         meeting=meeting,
         kind=DecisionKind.CONCLUDED,
@@ -443,6 +447,7 @@ def conclude_situation(
         from_status=previous,
         meeting=meeting,
         reason=reason,
+        decision=decision,
     )
     # Concluding ends every disclosure's access to identifying information, in this transaction.
     from consent.services import revoke_on_conclusion

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Table
 from agencies.permissions import Capability, TableAccess
 
+from .. import visibility
 from ..models import (
     AffectedPerson,
     AgendaItem,
@@ -84,7 +85,7 @@ def _set_affected_persons(situation: Situation, affected_persons: Iterable[dict]
 
 def _require_originator(actor, situation: Situation) -> TableAccess:
     access = _access(actor, situation.table, Capability.CREATE_SITUATION)
-    if access.agency.pk != situation.originating_agency_id:
+    if not visibility.is_originating_agency(access, situation):
         raise PermissionDenied(_("Only the originating agency may do this."))
     return access
 
@@ -158,11 +159,8 @@ def attest_filter1(*, actor, situation: Situation) -> Situation:
 def withdraw_situation(*, actor, situation: Situation, reason: str) -> Situation:
     """The originating agency (or the chair) withdraws a situation before the Filter 2 decision."""
     access = _access(actor, situation.table, Capability.VIEW_SITUATIONS)
-    is_originator = (
-        access.can(Capability.CREATE_SITUATION)
-        and access.agency.pk == situation.originating_agency_id
-    )
-    if not (is_originator or access.can(Capability.RECORD_DECISIONS)):
+    originating = visibility.is_originating_agency(access, situation)
+    if not (originating or access.can(Capability.RECORD_DECISIONS)):
         raise PermissionDenied(_("Only the originating agency or the chair may withdraw this."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for withdrawing.")})

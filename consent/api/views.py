@@ -13,13 +13,14 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies.api.common import TableScopedMixin, int_or_404, responses
+from agencies.api.common import TableScopedMixin
 from agencies.permissions import Capability
 from cases import selectors as case_selectors
 from cases import visibility
 from cases.models import Situation
 from consent import selectors, services
 from consent.models import ConsentRecord, Disclosure
+from core.api.schema import int_or_404, responses
 
 from . import serializers as s
 

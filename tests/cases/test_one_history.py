@@ -7,7 +7,7 @@ import pytest
 from cases import services
 from consent.audit_checks import verify_chain
 from core.models import AuditEvent
-from tests.cases.test_transitions import EVERY_SERVICE, world  # noqa: F401 - the fixture
+from tests.cases.transitions.test_other_table import EVERY_SERVICE, world  # noqa: F401 - the fixture
 
 # What each service writes to the chain, in order. One event each; a composite service lists
 # the events of the services it is made of.
@@ -32,6 +32,9 @@ EVENTS = {
     "record_attendance": ["meeting.attendance"],
     "start_meeting": ["meeting.started"],
     "close_meeting": ["meeting.closed"],
+    "reopen_meeting": ["meeting.reopened"],
+    "set_current_item": ["meeting.current_item"],
+    "check_in": ["meeting.check_in"],
 }
 # The originating agency's representative acts on its own situations; the chair does the rest.
 ORIGINATOR_SERVICES = {

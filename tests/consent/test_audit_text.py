@@ -59,7 +59,9 @@ def test_the_audit_tab_reads_as_sentences_in_english_and_french(client, cast):
 
     with translation.override("fr"):
         events = AuditEvent.objects.filter(table_id=cast.table.pk)
-        sentences = [s for _e, s in describe(events, table_access(cast.privacy, cast.table.pk))]
+        sentences = [
+            s for _e, _who, s in describe(events, table_access(cast.privacy, cast.table.pk))
+        ]
     assert any(s.startswith("Filtre 2") for s in sentences), sentences
 
 
@@ -70,12 +72,19 @@ def test_labels_come_in_constant_queries(cast, django_assert_max_num_queries):
     many = list(AuditEvent.objects.filter(table_id=cast.table.pk).order_by("id"))
     assert len(many) > 3 * len(few)
     access = table_access(cast.privacy, cast.table.pk)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         describe(few, access)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         described = describe(many, access)
-    assert all(sentence != str(UNKNOWN) for _e, sentence in described)
-    assert all("—" not in sentence for e, sentence in described if e.event.startswith("situation."))
+    assert all(sentence != str(UNKNOWN) for _e, _who, sentence in described)
+    assert all(
+        "—" not in sentence for e, _w, sentence in described if e.event.startswith("situation.")
+    )
+    # Who: the person's name and their agency at this table.
+    assert {who for _e, who, _s in described} >= {
+        f"{cast.chair.get_full_name()} · THE",
+        f"{cast.rep_police.get_full_name()} · TPS",
+    }
 
 
 def test_a_draft_stays_internal_in_the_privacy_officers_audit_tab(client, cast):

@@ -1,0 +1,1 @@
+"""The API foundations every app shares (errors, schema, paging)."""

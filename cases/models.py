@@ -369,6 +369,12 @@ class Meeting(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Live meeting (DESIGN §2b): the item the chair or minute-taker is showing, and a counter that
+    # every change of the meeting raises; followers' screens refetch their share when it moves.
+    current_item = models.ForeignKey(
+        "AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -429,6 +435,26 @@ class Attendance(models.Model):
         return f"{self.meeting} · {self.agency} ({'present' if self.present else 'absent'})"
 
 
+class CheckIn(models.Model):
+    """A member's "I am here for my agency", from the follow view; the chair's confirmation
+    records the agency's attendance (``record_attendance``)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="check_ins")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="check_in_once"),
+        ]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+
+    def __str__(self):
+        return f"{self.meeting_id} · {self.agency_id} · {self.user_id}"
+
+
 class DecisionKind(models.TextChoices):
     F2_ACCEPTED = "f2_accepted", _("F2: accepted as AER")
     F2_REJECTED = "f2_rejected", _("F2: rejected")
@@ -459,6 +485,9 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(default=timezone.now)
+    # The audit event this decision projects (``cases.audit_checks`` compares them); empty for
+    # decisions recorded before the minutes were tied to the chain.
+    audit_event_id = models.BigIntegerField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["decided_at", "id"]

@@ -125,10 +125,9 @@ def situation_detail(access: TableAccess, situation_id) -> Situation:
 
 
 def may_edit(access: TableAccess, situation: Situation) -> bool:
-    return (
-        access.can(Capability.CREATE_SITUATION)
-        and access.agency.pk == situation.originating_agency_id
-        and situation.status in (Status.DRAFT, Status.PRESENTED)
+    return visibility.is_originating_agency(access, situation) and situation.status in (
+        Status.DRAFT,
+        Status.PRESENTED,
     )
 
 
@@ -170,36 +169,38 @@ def next_meeting(access: TableAccess) -> Meeting | None:
     )
 
 
-def agenda(access: TableAccess, meeting: Meeting) -> list[AgendaItem]:
+def agenda(access: TableAccess, meeting: Meeting, *, only: int | None = None) -> list[AgendaItem]:
     """Returning situations (report-back) first, then new presentations, each with what meeting
     mode shows — in a fixed number of queries. Only items whose situation the member may know
-    of; each item carries ``sight``, the parts of its situation the member may see."""
-    items = (
-        AgendaItem.objects.filter(
-            meeting=meeting, situation__in=situations_visible_to(access).values("pk")
-        )
-        .select_related("situation", "situation__originating_agency", "situation__lead_agency")
-        .prefetch_related(
-            Prefetch(
-                "situation__risk_factors",
-                queryset=RiskFactor.objects.select_related("category").order_by(
-                    "category__ordering", "ordering"
-                ),
+    of; each item carries ``sight``, the parts of its situation the member may see. ``only``:
+    just that item (the follow view's current item), or nothing if the member may not know it."""
+    items = AgendaItem.objects.filter(
+        meeting=meeting, situation__in=situations_visible_to(access).values("pk")
+    )
+    if only is not None:
+        items = items.filter(pk=only)
+    items = items.select_related(
+        "situation", "situation__originating_agency", "situation__lead_agency"
+    ).prefetch_related(
+        Prefetch(
+            "situation__risk_factors",
+            queryset=RiskFactor.objects.select_related("category").order_by(
+                "category__ordering", "ordering"
             ),
-            "situation__assisting_agencies",
-            "situation__f3_agencies",
-            "situation__affected_persons",
-            "situation__study_flags",
-            "situation__protective_factors",
-            Prefetch(
-                "situation__tasks",
-                queryset=Task.objects.select_related("owner_agency").order_by("due_date", "id"),
-            ),
-            Prefetch(
-                "situation__decisions",
-                queryset=Decision.objects.select_related("meeting").order_by("decided_at", "id"),
-            ),
-        )
+        ),
+        "situation__assisting_agencies",
+        "situation__f3_agencies",
+        "situation__affected_persons",
+        "situation__study_flags",
+        "situation__protective_factors",
+        Prefetch(
+            "situation__tasks",
+            queryset=Task.objects.select_related("owner_agency").order_by("due_date", "id"),
+        ),
+        Prefetch(
+            "situation__decisions",
+            queryset=Decision.objects.select_related("meeting").order_by("decided_at", "id"),
+        ),
     )
     order = {AgendaSection.RETURNING: 0, AgendaSection.NEW: 1}
     items = sorted(items, key=lambda i: (order[i.section], i.position, i.pk))
@@ -211,7 +212,12 @@ def agenda(access: TableAccess, meeting: Meeting) -> list[AgendaItem]:
 def attendance_for(meeting: Meeting):
     """Every member agency of the table with its attendance at this meeting (or None)."""
     records = {a.agency_id: a for a in Attendance.objects.filter(meeting=meeting)}
-    agencies = meeting.table.agencies.select_related("sector").order_by("name")
+    checked_in = set(meeting.check_ins.values_list("agency_id", flat=True))
+    agencies = list(meeting.table.agencies.select_related("sector").order_by("name"))
+    for agency in agencies:
+        # A member checked in from the follow view; the chair's confirmation records it.
+        record = records.get(agency.pk)
+        agency.check_in_pending = agency.pk in checked_in and not (record and record.present)
     return [(agency, records.get(agency.pk)) for agency in agencies]
 
 

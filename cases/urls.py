@@ -32,6 +32,20 @@ urlpatterns = [
         name="meeting-attendance",
     ),
     path("meetings/<id:meeting_id>/mode/", views.meeting_mode, name="meeting-mode"),
+    path("meetings/<id:meeting_id>/current/", views.meeting_set_current, name="meeting-current"),
+    path("meetings/<id:meeting_id>/follow/", views.meeting_follow, name="meeting-follow"),
+    path(
+        "meetings/<id:meeting_id>/follow/item/",
+        views.meeting_follow_item,
+        name="meeting-follow-item",
+    ),
+    path(
+        "meetings/<id:meeting_id>/follow/state/",
+        views.meeting_follow_state,
+        name="meeting-follow-state",
+    ),
+    path("meetings/<id:meeting_id>/check-in/", views.meeting_check_in, name="meeting-check-in"),
+    path("meetings/<id:meeting_id>/reopen/", views.meeting_reopen, name="meeting-reopen"),
     path(
         "meetings/<id:meeting_id>/items/<id:item_id>/<slug:action>/",
         views.meeting_action,

@@ -5,9 +5,9 @@ non-members and 403 to members without the capability; services check again.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.permissions import Capability, table_view
 from core import once
+from core.forms import run_service
 from core.http import safe_next_url
 
 from . import selectors, services, visibility
@@ -30,7 +31,6 @@ from .forms import (
     SituationForm,
     TaskForm,
     affected_persons_from,
-    run_service,
 )
 from .models import AgendaSection, ProtectiveFactor, Status, StudyFlag
 
@@ -135,9 +135,7 @@ def situation_create(request, access):
 @table_view(Capability.VIEW_SITUATIONS)
 def situation_edit(request, access, situation_id):
     situation = selectors.get_situation(access, situation_id)
-    if situation.originating_agency_id != access.agency.pk or not access.can(
-        Capability.CREATE_SITUATION
-    ):
+    if not visibility.is_originating_agency(access, situation):
         raise PermissionDenied
     if not selectors.may_edit(access, situation):
         messages.error(
@@ -436,6 +434,8 @@ def _repeat_count(access, item):
 
 def _meeting_mode_context(access, meeting, item_id=None, bound=None):
     items = selectors.agenda(access, meeting)
+    # Without a choice, meeting mode opens where the meeting is: the item shown to followers.
+    item_id = item_id or meeting.current_item_id
     current = next((i for i in items if str(i.pk) == str(item_id)), None) or (
         _following(meeting, items, item_id)
     )
@@ -523,3 +523,104 @@ def _perform(action, form, actor, situation, meeting) -> bool:
         call = {"service": services.conclude_situation, **data}
     service = call.pop("service")
     return run_service(form, service, **common, **call) is not None
+
+
+# --- The live meeting: pointer, follow mode, check-in, lifecycle -------------------------------
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEETINGS)
+def meeting_set_current(request, access, meeting_id):
+    """The chair or the minute-taker shows an item to every follower (meeting mode's
+    navigation, for them, moves the pointer). Answers meeting mode's item panel."""
+    meeting = selectors.get_meeting(access, meeting_id)
+    item = meeting.agenda_items.filter(pk=_int_or_none(request.POST.get("item"))).first()
+    if item is None:
+        raise Http404
+    try:
+        services.set_current_item(actor=request.user, meeting=meeting, item=item)
+    except services.InvalidTransition as exc:
+        messages.error(request, exc.message)
+    url = f"{reverse('meeting-mode', args=[access.table.pk, meeting.pk])}?item={item.pk}"
+    if not request.htmx:
+        return redirect(url)
+    response = render(
+        request, "cases/partials/meeting_item.html", _meeting_mode_context(access, meeting, item.pk)
+    )
+    response["HX-Push-Url"] = url
+    return response
+
+
+def _int_or_none(value):
+    return int(value) if str(value or "").isdigit() and len(str(value)) < 19 else None
+
+
+def _follow_context(access, meeting):
+    current = None
+    if meeting.current_item_id:
+        found = selectors.agenda(access, meeting, only=meeting.current_item_id)
+        current = found[0] if found else None
+    return {
+        "access": access,
+        "meeting": meeting,
+        "current": current,
+        # The pointer is on an item this member may not know of (e.g. returned to its agency).
+        "hidden_item": bool(meeting.current_item_id and current is None),
+        "current_decisions": (
+            visibility.visible_decisions(current.sight, current.situation.decisions.all())
+            if current
+            else []
+        ),
+        "checked_in": meeting.check_ins.filter(user=access.user).exists(),
+        "agency_present": meeting.attendance.filter(agency=access.agency, present=True).exists(),
+    }
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def meeting_follow(request, access, meeting_id):
+    """Follow this meeting: the current item, as this member may see it, without reloading."""
+    meeting = selectors.get_meeting(access, meeting_id)
+    return render(request, "cases/meeting_follow.html", _follow_context(access, meeting))
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def meeting_follow_item(request, access, meeting_id):
+    meeting = selectors.get_meeting(access, meeting_id)
+    return render(request, "cases/partials/follow_item.html", _follow_context(access, meeting))
+
+
+@table_view(Capability.VIEW_SITUATIONS)
+def meeting_follow_state(request, access, meeting_id):
+    """The polling fallback: only the version (the push carries nothing more either)."""
+    meeting = selectors.get_meeting(access, meeting_id)
+    return JsonResponse({"version": meeting.version})
+
+
+@require_POST
+@table_view(Capability.VIEW_SITUATIONS)
+def meeting_check_in(request, access, meeting_id):
+    meeting = selectors.get_meeting(access, meeting_id)
+    try:
+        services.check_in(actor=request.user, meeting=meeting)
+        messages.success(request, _("Checked in. The chair confirms your agency's attendance."))
+    except services.InvalidTransition as exc:
+        messages.error(request, exc.message)
+    return redirect("meeting-follow", access.table.pk, meeting.pk)
+
+
+@require_POST
+@table_view(Capability.MANAGE_MEETINGS)
+def meeting_reopen(request, access, meeting_id):
+    meeting = selectors.get_meeting(access, meeting_id)
+    try:
+        services.reopen_meeting(
+            actor=request.user, meeting=meeting, reason=request.POST.get("reason", "")
+        )
+        messages.success(
+            request, _("Meeting re-opened. Close it again when the minutes are right.")
+        )
+    except services.InvalidTransition as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("meeting-detail", access.table.pk, meeting.pk)

@@ -38,6 +38,9 @@ SENTENCES = {
     "meeting.attendance": _("Recorded %(agency)s as %(presence)s at the meeting of %(meeting)s."),
     "meeting.started": _("Started the meeting of %(meeting)s."),
     "meeting.closed": _("Closed the meeting of %(meeting)s."),
+    "meeting.reopened": _("Re-opened the meeting of %(meeting)s to correct its minutes."),
+    "meeting.current_item": _("Showed an agenda item of %(meeting)s to the followers."),
+    "meeting.check_in": _("Checked in for %(agency)s at the meeting of %(meeting)s."),
     # Identifying information and consent
     "identifying_info.recorded": _("Recorded identifying information on %(number)s."),
     "identifying_info.viewed": _("%(agency)s viewed identifying information on %(number)s."),

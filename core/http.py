@@ -18,3 +18,27 @@ def safe_next_url(request, default: str, *, prefix: str = "/") -> str:
     ):
         return target
     return default
+
+
+def streamed(request, chunks, *, batch: int = 200):
+    """``chunks`` (a sync iterator, e.g. CSV lines read from the database) in the form the
+    server streams: as is under WSGI; under ASGI (gunicorn's uvicorn workers) as an async
+    iterator that pulls ``batch`` chunks at a time on Django's sync thread, so a large export
+    starts at once and never sits whole in memory (Django buffers a sync iterator under ASGI)."""
+    from django.core.handlers.asgi import ASGIRequest
+
+    if not isinstance(request, ASGIRequest):
+        return chunks
+    from itertools import islice
+
+    from asgiref.sync import sync_to_async
+
+    iterator = iter(chunks)
+    take = sync_to_async(lambda: list(islice(iterator, batch)), thread_sensitive=True)
+
+    async def pump():
+        while part := await take():
+            for chunk in part:
+                yield chunk
+
+    return pump()

@@ -109,6 +109,17 @@ ATTENDANCE_LABELS = {
 }
 
 
+def _status_at(s, moment) -> str:
+    """The situation's status at ``moment`` (a closed meeting's end), from its own dates."""
+    if s.f2_decided_at is not None and s.f2_decided_at > moment:
+        return Status.PRESENTED
+    if s.concluded_at is not None and s.concluded_at > moment:
+        return Status.INTERVENTION if s.f3_at is not None and s.f3_at <= moment else Status.ACCEPTED
+    if s.status == Status.INTERVENTION and s.f3_at is not None and s.f3_at > moment:
+        return Status.ACCEPTED
+    return s.status
+
+
 def build_meeting_summary(access, meeting: Meeting) -> MeetingSummary:
     """Everything the summary shows, in a fixed number of queries (the agenda selector's)."""
     cutoff = meeting.closed_at or timezone.now()
@@ -160,22 +171,28 @@ def build_meeting_summary(access, meeting: Meeting) -> MeetingSummary:
                     assigned_here=assigned_here,
                 )
             )
-        concluded = s.status == Status.CONCLUDED and view.decisions
+        # A closed meeting's minutes are frozen: the state as it stood when the meeting closed,
+        # so a conclusion recorded a week later belongs to that later meeting's summary.
+        status = _status_at(s, meeting.closed_at) if meeting.closed_at else s.status
+        decided = not meeting.closed_at or (
+            s.f2_decided_at is not None and s.f2_decided_at <= meeting.closed_at
+        )
+        concluded = status == Status.CONCLUDED and view.decisions
         items.append(
             SummaryItem(
                 number=s.number,
                 section=item.section,
                 section_label=item.get_section_display(),
-                status=s.status,
-                status_label=s.get_status_display(),
+                status=status,
+                status_label=str(Status(status).label),
                 originating_agency=agency_label(s.originating_agency),
-                f2_decision=s.f2_disposition if view.decisions else "",
+                f2_decision=s.f2_disposition if view.decisions and decided else "",
                 f2_decision_label=(
                     str(F2Disposition(s.f2_disposition).label)
-                    if s.f2_disposition and view.decisions
+                    if s.f2_disposition and view.decisions and decided
                     else _("Not decided yet")
                 ),
-                f2_date=_local_date(s.f2_decided_at) if view.decisions else None,
+                f2_date=_local_date(s.f2_decided_at) if view.decisions and decided else None,
                 lead_agency=agency_label(s.lead_agency) if s.lead_agency and view.decisions else "",
                 assisting_agencies=(
                     sorted(agency_label(a) for a in s.assisting_agencies.all())

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from agencies.permissions import Capability, table_view
 from cases import selectors
+from core.http import streamed
 
 from . import charts, exports
 from .forms import DateRangeForm, range_form
@@ -116,7 +117,9 @@ def rtd_csv(request, access):
             )
 
     _log(request, access, "rtd", start=period.start, end=period.end, labels=labels)
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        streamed(request, stream()), content_type="text/csv; charset=utf-8"
+    )
     return _attachment(response, f"rtd-{access.table.code}-{period.slug()}.csv")
 
 

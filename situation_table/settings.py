@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
+    # runserver speaks ASGI (the live meeting's WebSocket) through daphne, below WhiteNoise's.
+    "daphne",
     "django.contrib.staticfiles",
     "django.forms",
     "guardian",
@@ -111,6 +113,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "channels",
     "core",
     "agencies",
     "cases",
@@ -149,6 +152,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "situation_table.urls"
 WSGI_APPLICATION = "situation_table.local_wsgi.application"
+# runserver's; servers load situation_table.asgi (which refuses the development defaults).
+ASGI_APPLICATION = "situation_table.local_asgi.application"
 
 TEMPLATES = [
     {
@@ -296,6 +301,19 @@ if CACHE_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+# The live meeting's push (cases.live): through Redis, so that every server process's followers
+# hear every change; in memory under the embedded default (one runserver process).
+CHANNELS_REDIS_URL = os.environ.get("CHANNELS_REDIS_URL", "").strip() or REDIS_URL
+if CHANNELS_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [CHANNELS_REDIS_URL], "prefix": "st-live"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -332,14 +350,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "agencies.api.policies.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.policies.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["agencies.api.policies.TokenRateThrottle"],
-    "DEFAULT_SCHEMA_CLASS": "agencies.api.common.ApiSchema",
-    "EXCEPTION_HANDLER": "agencies.api.policies.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "core.api.policies.exception_handler",
 }
 # Requests authenticated with an API token (integrations) are limited per user; the browser
 # session is not. Counted in the default cache: see CACHES.

@@ -352,6 +352,10 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
+class CurrentItemSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 class DecisionReasonSerializer(ScopedSerializer):
     reason = serializers.CharField(max_length=1000)
     meeting = meeting_field()
@@ -441,6 +445,8 @@ class MeetingSerializer(serializers.ModelSerializer):
             "notes",
             "started_at",
             "closed_at",
+            "current_item",
+            "version",
             "agenda_size",
             "decisions_count",
         ]

@@ -32,12 +32,15 @@ from .intake import (
 )
 from .meetings import (
     add_to_agenda,
+    check_in,
     close_meeting,
     create_meeting,
     fill_agenda,
     record_attendance,
     remove_from_agenda,
+    reopen_meeting,
     schedule_meeting,
+    set_current_item,
     start_meeting,
     update_meeting,
 )
@@ -52,6 +55,7 @@ __all__ = [
     "add_task",
     "add_to_agenda",
     "attest_filter1",
+    "check_in",
     "close_meeting",
     "complete_task",
     "conclude_situation",
@@ -64,7 +68,9 @@ __all__ = [
     "record_filter3",
     "record_report_back",
     "remove_from_agenda",
+    "reopen_meeting",
     "schedule_meeting",
+    "set_current_item",
     "start_meeting",
     "update_meeting",
     "update_situation",

@@ -13,6 +13,7 @@ from agencies.permissions import Capability, TableAccess, table_access
 from core.audit import record_event
 from core.exceptions import InvalidTransition
 
+from .. import live
 from ..models import (
     AgendaItem,
     Meeting,
@@ -65,21 +66,29 @@ def _require_status(situation: Situation, allowed: Iterable[str], message: str) 
 _NOT_IN_THE_CHAIN = {"situation.withdrawn": frozenset({"reason"})}
 
 
-def _record(situation, *, actor, event, from_status, meeting=None, **data) -> StatusChange:
-    """One history: the audit chain's event and the situation timeline's row (a projection of
-    it, checked against it by ``cases.audit_checks``), in the caller's transaction."""
+def _record(
+    situation, *, actor, event, from_status, meeting=None, decision=None, **data
+) -> StatusChange:
+    """One history: the audit chain's event, the situation timeline's row and, for a decision,
+    the minutes' ``Decision`` row (both projections of the event, checked against it by
+    ``cases.audit_checks``), in the caller's transaction. ``decision`` is unsaved; it is saved
+    here with the event's id."""
+    chained = {
+        "from": from_status,
+        "to": situation.status,
+        "meeting": meeting.pk if meeting is not None else None,
+        **{k: v for k, v in data.items() if k not in _NOT_IN_THE_CHAIN.get(event, ())},
+    }
+    if decision is not None:
+        chained["decision"] = decision.kind
     entry = record_event(
-        actor=actor,
-        event=event,
-        table=situation.table,
-        obj=situation,
-        data={
-            "from": from_status,
-            "to": situation.status,
-            "meeting": meeting.pk if meeting is not None else None,
-            **{k: v for k, v in data.items() if k not in _NOT_IN_THE_CHAIN.get(event, ())},
-        },
+        actor=actor, event=event, table=situation.table, obj=situation, data=chained
     )
+    if decision is not None:
+        decision.audit_event_id = entry.pk
+        decision.save()
+    # Followers of the meeting (and of any open meeting showing this situation) refetch.
+    live.meeting_changed(meeting.pk if meeting is not None else None, situation=situation)
     return StatusChange.objects.create(
         situation=situation,
         from_status=from_status,
@@ -94,6 +103,7 @@ def _record(situation, *, actor, event, from_status, meeting=None, **data) -> St
 
 def _meeting_event(meeting: Meeting, *, actor, event: str, **data) -> None:
     record_event(actor=actor, event=event, table=meeting.table, obj=meeting, data=data)
+    live.meeting_changed(meeting.pk)
 
 
 def _check_meeting(meeting: Meeting | None, situation: Situation) -> None:

@@ -1,4 +1,5 @@
-"""Meetings and their agenda: scheduling, filling, attendance, starting and closing."""
+"""Meetings and their agenda: scheduling, filling, attendance, starting and closing, and the
+live meeting's pointer and check-ins."""
 
 import datetime
 
@@ -17,6 +18,7 @@ from ..models import (
     AgendaItem,
     AgendaSection,
     Attendance,
+    CheckIn,
     Meeting,
     MeetingKind,
     Situation,
@@ -236,19 +238,26 @@ def record_attendance(*, actor, meeting: Meeting, agency: Agency, present: bool)
 
 @transaction.atomic
 def start_meeting(*, actor, meeting: Meeting) -> Meeting:
+    """The chair or the coordinator opens the meeting; the first agenda item becomes the current
+    item that followers see."""
     _access(actor, meeting.table, Capability.MANAGE_MEETINGS)
+    meeting = _lock_meeting(meeting)
     if meeting.closed_at:
         raise InvalidTransition(_("This meeting is closed."))
     if not meeting.started_at:
         meeting.started_at = timezone.now()
-        meeting.save(update_fields=["started_at"])
+        meeting.current_item = meeting.current_item or meeting.agenda_items.first()
+        meeting.save(update_fields=["started_at", "current_item"])
         _meeting_event(meeting, actor=actor, event="meeting.started")
     return meeting
 
 
 @transaction.atomic
 def close_meeting(*, actor, meeting: Meeting) -> Meeting:
+    """Closing freezes the minutes: the services refuse decisions at a closed meeting, and its
+    summary shows the state as it stood when it closed."""
     _access(actor, meeting.table, Capability.MANAGE_MEETINGS)
+    meeting = _lock_meeting(meeting)
     if meeting.closed_at:
         raise InvalidTransition(_("This meeting is already closed."))
     meeting.closed_at = timezone.now()
@@ -256,3 +265,59 @@ def close_meeting(*, actor, meeting: Meeting) -> Meeting:
     meeting.save(update_fields=["closed_at", "started_at"])
     _meeting_event(meeting, actor=actor, event="meeting.closed")
     return meeting
+
+
+@transaction.atomic
+def reopen_meeting(*, actor, meeting: Meeting, reason: str) -> Meeting:
+    """Re-open a closed meeting to correct its minutes: with a reason, audited."""
+    _access(actor, meeting.table, Capability.MANAGE_MEETINGS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the meeting is re-opened.")})
+    validate_deidentified(reason)
+    meeting = _lock_meeting(meeting)
+    if not meeting.closed_at:
+        raise InvalidTransition(_("This meeting is not closed."))
+    closed_at = meeting.closed_at
+    meeting.closed_at = None
+    meeting.save(update_fields=["closed_at"])
+    # The reason is free text: it stays out of the append-only chain, in the meeting's notes.
+    meeting.notes = "\n".join(
+        filter(None, [meeting.notes, _("Re-opened: %(reason)s") % {"reason": reason[:300]}])
+    )
+    meeting.save(update_fields=["notes"])
+    _meeting_event(meeting, actor=actor, event="meeting.reopened", closed_at=closed_at.isoformat())
+    return meeting
+
+
+@transaction.atomic
+def set_current_item(*, actor, meeting: Meeting, item: AgendaItem) -> Meeting:
+    """The chair or the minute-taker moves the pointer every follower's screen shows."""
+    _access(actor, meeting.table, Capability.MANAGE_MEETINGS)
+    meeting = _lock_meeting(meeting)
+    if item.meeting_id != meeting.pk:
+        raise ValidationError({"item": _("This item is not on this meeting's agenda.")})
+    if meeting.closed_at:
+        raise InvalidTransition(_("This meeting is closed."))
+    if not meeting.started_at:
+        raise InvalidTransition(_("Start the meeting first."))
+    if meeting.current_item_id != item.pk:
+        meeting.current_item = item
+        meeting.save(update_fields=["current_item"])
+        _meeting_event(meeting, actor=actor, event="meeting.current_item", item=item.pk)
+    return meeting
+
+
+@transaction.atomic
+def check_in(*, actor, meeting: Meeting) -> CheckIn:
+    """A member says, from the follow view, that they are here for their agency. The agency's
+    attendance is recorded when the chair or the coordinator confirms it."""
+    access = _access(actor, meeting.table, Capability.VIEW_SITUATIONS)
+    if meeting.closed_at:
+        raise InvalidTransition(_("This meeting is closed."))
+    entry, created = CheckIn.objects.get_or_create(
+        meeting=meeting, user=actor, defaults={"agency": access.agency}
+    )
+    if created:
+        _meeting_event(meeting, actor=actor, event="meeting.check_in", agency=access.agency.pk)
+    return entry

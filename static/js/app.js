@@ -98,3 +98,10 @@
     }
   });
 })();
+
+// Forms that ask before they act (close a meeting, remove access, conclude): data-confirm.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form && form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) event.preventDefault();
+}, true);

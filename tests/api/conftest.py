@@ -47,6 +47,9 @@ class World:
     concluded: object
     meeting: object
     agenda_item: object
+    live_meeting: object  # started: its current item can move
+    live_item: object
+    closed_meeting: object
     task: object
     consent: object
     disclosure: object
@@ -85,6 +88,13 @@ def build_world(cast) -> World:
     )
     meeting = MeetingFactory(table=cast.table)
     agenda_item = case_services.add_to_agenda(actor=chair, meeting=meeting, situation=presented)
+    live_meeting = MeetingFactory(table=cast.table, started_at=timezone.now())
+    live_item = case_services.add_to_agenda(
+        actor=chair, meeting=live_meeting, situation=presented
+    )
+    closed_meeting = MeetingFactory(
+        table=cast.table, started_at=timezone.now(), closed_at=timezone.now()
+    )
 
     consent_services.record_identifying_info(actor=cast.rep_police, situation=accepted, **PERSON)
     consent_services.record_identifying_info(
@@ -127,6 +137,9 @@ def build_world(cast) -> World:
         concluded=concluded,
         meeting=meeting,
         agenda_item=agenda_item,
+        live_meeting=live_meeting,
+        live_item=live_item,
+        closed_meeting=closed_meeting,
         task=task,
         consent=consent,
         disclosure=disclosure,

@@ -265,6 +265,20 @@ MATRIX = [
     ("start-meeting", "post", M + "/start/", None, "managers:200"),
     ("close-meeting", "post", M + "/close/", None, "managers:200"),
     (
+        "current-item",
+        "post",
+        T + "/meetings/{live_meeting}/current/",
+        lambda w: {"item": w.live_item.pk},
+        "managers:200",
+    ),
+    (
+        "reopen-meeting",
+        "post",
+        T + "/meetings/{closed_meeting}/reopen/",
+        lambda w: {"reason": "Attendance was recorded wrongly."},
+        "managers:200",
+    ),
+    (
         "agenda-add",
         "post",
         M + "/agenda/",
@@ -320,6 +334,8 @@ def fill(path: str, w) -> str:
         intervention=w.intervention.pk,
         meeting=w.meeting.pk,
         agenda_item=w.agenda_item.pk,
+        live_meeting=w.live_meeting.pk,
+        closed_meeting=w.closed_meeting.pk,
         task=w.task.pk,
         consent=w.consent.pk,
         disclosure=w.disclosure.pk,
@@ -360,6 +376,8 @@ def test_every_operation_of_the_schema_is_in_the_matrix():
             .replace("/situations/{accepted}", "/situations/{situation_id}")
             .replace("/situations/{intervention}", "/situations/{situation_id}")
             .replace("{meeting}", "{meeting_id}")
+            .replace("{live_meeting}", "{meeting_id}")
+            .replace("{closed_meeting}", "{meeting_id}")
             .replace("{police}", "{agency_id}")
             .replace("{task}", "{task_id}")
             .replace("{consent}", "{consent_id}")

@@ -60,6 +60,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
             f"/tables/{t}/meetings/",
             f"/tables/{t}/meetings/{demo['today'].pk}/",
             f"/tables/{t}/meetings/{demo['today'].pk}/mode/",
+            f"/tables/{t}/meetings/{demo['today'].pk}/follow/",
             f"/tables/{t}/situations/new/",
             f"/tables/{t}/tasks/",
             f"/tables/{t}/reports/statistics/",
@@ -87,6 +88,64 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
         context.close()
     problems = {url: v for url, v in found.items() if v}
     assert not problems, problems
+
+
+def _main_pages(demo) -> dict[str, list[str]]:
+    t, today = demo["table"].pk, demo["today"].pk
+    return {
+        "chair": [
+            "/",
+            f"/tables/{t}/",
+            f"/tables/{t}/situations/",
+            f"/tables/{t}/situations/{demo['intervention'].pk}/",
+            f"/tables/{t}/situations/new/",
+            f"/tables/{t}/meetings/",
+            f"/tables/{t}/meetings/{today}/",
+            f"/tables/{t}/meetings/{today}/mode/",
+            f"/tables/{t}/tasks/",
+            f"/tables/{t}/reports/statistics/",
+            f"/tables/{t}/reports/public/",
+            "/notifications/",
+            "/accounts/two-factor/",
+        ],
+        "coordinator": [f"/tables/{t}/members/", f"/tables/{t}/reports/"],
+        "privacy": [f"/tables/{t}/privacy/", f"/tables/{t}/privacy/?tab=audit"],
+        "rep-housing": [
+            f"/tables/{t}/",
+            f"/tables/{t}/meetings/{today}/follow/",
+            f"/tables/{t}/tasks/",
+        ],
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_no_page_scrolls_sideways_on_a_phone(live_server, browser, demo, language, screenshot):
+    """Issue 16, part 7: at 390 px (a phone) every page lays out within the screen: the header
+    collapses, wide tables scroll inside their card, never the page."""
+    wide = {}
+    for username, urls in _main_pages(demo).items():
+        context = browser.new_context(
+            locale="fr-CA" if language == "fr" else "en-CA",
+            viewport={"width": 390, "height": 844},
+            has_touch=True,
+        )
+        page = context.new_page()
+        sign_in(page, live_server, username)
+        if language == "fr":
+            page.evaluate("document.cookie = 'django_language=fr; path=/'")
+        for url in urls:
+            response = page.goto(f"{live_server.url}{url}")
+            assert response.status == 200, url
+            width, inner = page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            if width > inner:
+                wide[f"{username} {url}"] = width
+        if username == "rep-housing" and language == "en":
+            page.goto(f"{live_server.url}{urls[1]}")
+            screenshot(page, "follow-phone-390")
+        context.close()
+    assert not wide, f"pages wider than the 390 px screen: {wide}"
 
 
 def test_meeting_mode_works_with_the_keyboard_alone(live_server, browser, demo):

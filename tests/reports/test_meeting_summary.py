@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from cases import services
-from cases.models import Meeting
+from cases.models import Meeting, Status
 
 from .conftest import NARRATIVE_MARK, PERSON_NAMES
 
@@ -55,7 +55,11 @@ def test_pdf_summary_has_numbers_agencies_and_decisions_but_no_names(client, see
     assert compact("F2: accepted as AER") in text
     assert compact("Lead: TPS. Assisting: THC.") in text
     assert compact("Door knock with housing outreach") in text
-    assert compact("Still AER — connected to services") in text  # s1's conclusion
+    # s1 was concluded at February's meeting: January's minutes were frozen when it closed
+    # (issue 16), so the conclusion belongs to February's summary only.
+    assert compact("Still AER — connected to services") not in text
+    feb = pdf_text(client.get(summary_url(cast, seeded.meetings["feb"], "pdf")).content)
+    assert compact("Still AER — connected to services") in feb
     # No identifying information: no person's name (staff or otherwise) and no narrative.
     for name in PERSON_NAMES:
         assert name not in text
@@ -122,7 +126,7 @@ def test_csv_summary_lists_attendance_and_every_agenda_item(client, seeded):
     s1 = items[seeded.number("s1")]
     assert s1[1:8] == [
         "New presentation",
-        "Concluded",
+        str(Status.INTERVENTION.label),  # as it stood when January's meeting closed
         "TPS",
         "Accepted — acutely elevated risk",
         "2025-01-15",
@@ -140,7 +144,7 @@ def test_csv_summary_lists_attendance_and_every_agenda_item(client, seeded):
         "TPS: Door knock with housing outreach (due 2025-01-17, overdue)",
         "THC: Offer a shelter bed (due 2025-01-20, overdue)",
     ]
-    assert s1[10] == "Still AER — connected to services"
+    assert s1[10] == ""  # concluded at February's meeting, after January's closed
     s2 = items[seeded.number("s2")]
     assert (s2[6], s2[7]) == ("THC", "THE; TPS")
     assert s2[9] == ""

@@ -283,3 +283,29 @@ def test_rtd_export_streams_in_bounded_memory(client, cast):
     large, rows_large = peak_memory_of_export(client, url)
     assert (rows_small, rows_large) == (200, 2000)
     assert large <= 1.3 * small, f"peak {large} bytes for 2,000 rows vs {small} for 200"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_export_streams_whole_from_an_async_iterator(client, cast):
+    # Production serves ASGI (gunicorn's uvicorn workers): Django would buffer a sync iterator
+    # there, so the view hands it an async one (core.http.streamed) and every row still arrives.
+    from django.test import AsyncClient
+
+    from tests.asyncio_thread import run
+
+    bulk_situations(cast.table, 450, agencies=[cast.police, cast.housing, cast.health])
+    client.force_login(cast.coordinator)
+    asgi = AsyncClient()
+    asgi.cookies = client.cookies
+    url = f"{rtd_url(cast)}?from=2025-01-01&to=2025-12-31"
+
+    async def download():
+        response = await asgi.get(url)
+        assert response.is_async
+        chunks = [chunk async for chunk in response.streaming_content]
+        return response.status_code, chunks
+
+    status, chunks = run(download)
+    assert status == 200
+    assert len(chunks) > 2  # streamed in pieces, not one buffered body
+    assert b"".join(chunks).count(b"\n") == 451

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from cases import services
-from cases.models import F2Disposition, Situation
+from cases.models import F2Disposition, Meeting, Situation
 from consent import services as consent_services
 from notifications import services as notification_services
 from notifications.models import Notification
@@ -305,6 +305,14 @@ def test_visibility_matrix(world, stage):
             if (situation.number in body) != (E in allowed):
                 failures.append(f"{label}:mode existence {situation.number in body}")
             _check(failures, f"{label}:mode", body, allowed, ALL - {ID})
+
+            # Follow mode (the live meeting on each attendee's screen), on this item.
+            Meeting.objects.filter(pk=meeting.pk).update(current_item=item)
+            follow = web.get(reverse("meeting-follow-item", args=[table, meeting.pk]))
+            body = follow.content.decode() if follow.status_code == 200 else ""
+            if (situation.number in body) != (E in allowed):
+                failures.append(f"{label}:follow existence {situation.number in body}")
+            _check(failures, f"{label}:follow", body, allowed, ALL - {ID})
 
         # API: list and detail; hidden fields are absent, not empty.
         base = f"/api/v1/tables/{table}/situations/"

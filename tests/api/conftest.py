@@ -89,9 +89,7 @@ def build_world(cast) -> World:
     meeting = MeetingFactory(table=cast.table)
     agenda_item = case_services.add_to_agenda(actor=chair, meeting=meeting, situation=presented)
     live_meeting = MeetingFactory(table=cast.table, started_at=timezone.now())
-    live_item = case_services.add_to_agenda(
-        actor=chair, meeting=live_meeting, situation=presented
-    )
+    live_item = case_services.add_to_agenda(actor=chair, meeting=live_meeting, situation=presented)
     closed_meeting = MeetingFactory(
         table=cast.table, started_at=timezone.now(), closed_at=timezone.now()
     )

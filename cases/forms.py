@@ -17,6 +17,7 @@ from .models import (
     F2Disposition,
     Gender,
     Meeting,
+    OpenTasksOnConclusion,
     ProtectiveFactor,
     RiskFactor,
     StudyFlag,
@@ -221,9 +222,22 @@ class ReportBackForm(forms.Form):
 
 
 class ConcludeForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Conclusion"), choices=ConclusionReason.choices)
+    # No default: the outcome is chosen, never assumed (issue 16).
+    reason = forms.ChoiceField(
+        label=_("Conclusion"), choices=[("", "—"), *ConclusionReason.choices]
+    )
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000
+    )
+    open_tasks = forms.ChoiceField(
+        label=_("Open tasks"),
+        choices=[("", "—"), *OpenTasksOnConclusion.choices],
+        required=False,
+        help_text=_("Needed when tasks of this situation are still open."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm the table concludes this situation"),
+        error_messages={"required": _("Tick to confirm the conclusion.")},
     )
 
 

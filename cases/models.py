@@ -145,6 +145,21 @@ class ConclusionReason(models.TextChoices):
     TRANSFERRED = "transferred", _("Transferred to another agency or process")
 
 
+class TaskNotDone(models.TextChoices):
+    """Why a task was closed without being done (recorded, so follow-through can be counted)."""
+
+    COULD_NOT_REACH = "could_not_reach", _("Could not reach the person")
+    REFUSED = "refused", _("Refused")
+    CAPACITY = "capacity", _("No capacity")
+    NO_LONGER_NEEDED = "no_longer_needed", _("No longer needed")
+    OTHER = "other", _("Other")
+
+
+class OpenTasksOnConclusion(models.TextChoices):
+    CLOSE = "close", _("Close them: no longer needed")
+    KEEP = "keep", _("Keep them open with their agencies")
+
+
 class AffectedRelationship(models.TextChoices):
     CHILD = "child", _("Child in the home")
     SIBLING = "sibling", _("Sibling")
@@ -572,6 +587,10 @@ class Task(models.Model):
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when the task was closed without being done (``done_at`` is then the closing time).
+    not_done_reason = models.CharField(
+        _("not done because"), max_length=20, blank=True, choices=TaskNotDone.choices
     )
     meeting = models.ForeignKey(
         Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"

@@ -32,7 +32,7 @@ from .forms import (
     TaskForm,
     affected_persons_from,
 )
-from .models import AgendaSection, ProtectiveFactor, Status, StudyFlag
+from .models import AgendaSection, DecisionKind, ProtectiveFactor, Status, StudyFlag
 
 # --- Table overview ----------
 
@@ -403,12 +403,36 @@ def _forms_for(situation, table, bound=None):
     forms = {name: _action_form(name, table) for name in names}
     if bound is not None:
         forms[bound.prefix] = bound
-    if "plan" in forms and not forms["plan"].is_bound and situation.lead_agency_id:
-        forms["plan"].initial = {
+    if "plan" in forms and not forms["plan"].is_bound:
+        forms["plan"].initial = _plan_initial(situation)
+    return forms
+
+
+def _plan_initial(situation) -> dict:
+    """The plan as saved (so saving again never wipes it), or, before the first plan, the
+    agencies named at Filter 3: Filter 4 starts from them."""
+    if situation.lead_agency_id:
+        plans = [d for d in situation.decisions.all() if d.kind == DecisionKind.F4_PLAN]
+        return {
             "lead_agency": situation.lead_agency_id,
             "assisting_agencies": [a.pk for a in situation.assisting_agencies.all()],
+            "services_mobilized": [s.pk for s in situation.services_mobilized.all()],
+            "note": plans[-1].detail if plans else "",
         }
-    return forms
+    named = [a.pk for a in situation.f3_agencies.all()]
+    return {"lead_agency": named[0] if len(named) == 1 else None, "assisting_agencies": named}
+
+
+def _open_form(situation, forms) -> str:
+    """One action form open at a time: the next step for this situation."""
+    if not forms:
+        return ""
+    if "plan" in forms:
+        if not situation.lead_agency_id:
+            return "plan"
+        kinds = {d.kind for d in situation.decisions.all()}
+        return "conclude" if DecisionKind.REPORT_BACK in kinds else "report"
+    return next(iter(forms))
 
 
 def _following(meeting, items, item_id):
@@ -458,7 +482,8 @@ def _meeting_mode_context(access, meeting, item_id=None, bound=None):
             if current
             else []
         ),
-        "forms": _forms_for(current.situation, access.table, bound) if current else {},
+        "forms": (forms := _forms_for(current.situation, access.table, bound) if current else {}),
+        "open_form": _open_form(current.situation, forms) if current else "",
         "attendance": selectors.attendance_for(meeting),
     }
 
@@ -520,7 +545,8 @@ def _perform(action, form, actor, situation, meeting) -> bool:
     elif action == "report":
         call = {"service": services.record_report_back, **data}
     else:
-        call = {"service": services.conclude_situation, **data}
+        conclusion = {k: value for k, value in data.items() if k != "confirm"}
+        call = {"service": services.conclude_situation, **conclusion}
     service = call.pop("service")
     return run_service(form, service, **common, **call) is not None
 

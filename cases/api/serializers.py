@@ -26,6 +26,7 @@ from cases.models import (
     Gender,
     Meeting,
     MeetingKind,
+    OpenTasksOnConclusion,
     ProtectiveFactor,
     RiskFactor,
     Situation,
@@ -404,6 +405,13 @@ class ReportBackSerializer(ScopedSerializer):
 class ConcludeSerializer(ScopedSerializer):
     reason = serializers.ChoiceField(choices=ConclusionReason.choices)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    open_tasks = serializers.ChoiceField(
+        choices=OpenTasksOnConclusion.choices,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Required when tasks are open: `close` them or `keep` them with their agencies.",
+    )
     meeting = meeting_field()
     scoped = {"meeting": table_meetings}
 

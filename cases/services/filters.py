@@ -21,9 +21,11 @@ from ..models import (
     Discussion,
     F2Disposition,
     Meeting,
+    OpenTasksOnConclusion,
     Situation,
     Status,
     Task,
+    TaskNotDone,
 )
 from ._base import (
     MAX_TASK_DAYS_AHEAD,
@@ -403,6 +405,12 @@ def record_report_back(
     return situation
 
 
+# Outcomes that need no report back: the intervention could not happen.
+CONCLUDED_WITHOUT_REPORT_BACK = frozenset(
+    {ConclusionReason.REFUSED, ConclusionReason.UNABLE_TO_LOCATE}
+)
+
+
 @transaction.atomic
 def conclude_situation(
     *,
@@ -411,8 +419,14 @@ def conclude_situation(
     reason: str,
     note: str = "",
     meeting: Meeting | None = None,
+    open_tasks: str = "",
 ) -> Situation:
-    """The chair concludes an accepted situation with an RTD conclusion reason."""
+    """The chair concludes an accepted situation with an RTD conclusion reason.
+
+    An intervention is concluded only once the table heard a report back, unless the outcome
+    says it could not happen (refused, unable to locate). Open tasks are handled explicitly:
+    ``open_tasks="close"`` closes them as no longer needed, ``"keep"`` leaves them with their
+    agencies."""
     _access(actor, situation.table, Capability.RECORD_DECISIONS)
     _check_meeting(meeting, situation)
     if reason not in ConclusionReason.values:
@@ -425,6 +439,31 @@ def conclude_situation(
         ACTIVE_AER_STATUSES,
         _("Only an accepted situation can be concluded; this one is %(status)s."),
     )
+    if (
+        situation.status == Status.INTERVENTION
+        and reason not in CONCLUDED_WITHOUT_REPORT_BACK
+        and not situation.decisions.filter(kind=DecisionKind.REPORT_BACK).exists()
+    ):
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Record the report back first, or conclude as refused or unable to locate."
+                )
+            }
+        )
+    still_open = situation.tasks.filter(done_at__isnull=True)
+    had_open = still_open.exists()
+    if had_open:
+        if open_tasks not in OpenTasksOnConclusion.values:
+            raise ValidationError(
+                {"open_tasks": _("Say what happens to the open tasks of this situation.")}
+            )
+        if open_tasks == OpenTasksOnConclusion.CLOSE:
+            still_open.update(
+                done_at=timezone.now(),
+                done_by=actor,
+                not_done_reason=TaskNotDone.NO_LONGER_NEEDED,
+            )
     previous = situation.status
     situation.status = Status.CONCLUDED
     situation.concluded_at = timezone.now()
@@ -447,6 +486,7 @@ def conclude_situation(
         from_status=previous,
         meeting=meeting,
         reason=reason,
+        **({"open_tasks": open_tasks} if had_open else {}),
         decision=decision,
     )
     # Concluding ends every disclosure's access to identifying information, in this transaction.

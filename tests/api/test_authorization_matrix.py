@@ -230,7 +230,8 @@ MATRIX = [
         "conclude",
         "post",
         S + "/{intervention}/conclude/",
-        lambda w: {"reason": "connected"},
+        # No report back yet, and housing's task still open: both said explicitly.
+        lambda w: {"reason": "unable_to_locate", "open_tasks": "keep"},
         "chair:200",
     ),
     (

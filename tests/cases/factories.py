@@ -145,11 +145,19 @@ def advance(situation: Situation, status: str, *, cast, meeting: Meeting | None 
                 meeting=meeting,
             )
         elif current == Status.INTERVENTION:
+            # The table concludes an intervention once it heard the report back.
+            services.record_report_back(
+                actor=cast.chair,
+                situation=situation,
+                note="Door knock done; the person accepted a referral.",
+                meeting=meeting,
+            )
             services.conclude_situation(
                 actor=cast.chair,
                 situation=situation,
                 reason=ConclusionReason.RISK_LOWERED,
                 meeting=meeting,
+                open_tasks="keep",
             )
         situation.refresh_from_db()
     return situation

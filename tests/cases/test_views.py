@@ -46,6 +46,7 @@ def make_situation(cast, rep=None, status=Status.PRESENTED):
     s = services.record_filter3(actor=cast.chair, situation=s, agencies=[cast.police, cast.housing])
     if status == Status.INTERVENTION:
         return s
+    services.record_report_back(actor=cast.chair, situation=s, note="Door knock done.")
     return services.conclude_situation(actor=cast.chair, situation=s, reason="connected")
 
 

@@ -292,7 +292,9 @@ def test_member_of_another_table_gets_404(client, cast, accepted):
 def test_conclusion_revokes_disclosed_access(client, cast, accepted):
     disclose(cast, accepted)
     situation = accepted
-    case_services.conclude_situation(actor=cast.chair, situation=situation, reason="connected")
+    case_services.conclude_situation(
+        actor=cast.chair, situation=situation, reason="unable_to_locate", open_tasks="keep"
+    )
     assert "view_identifying_info" not in get_user_perms(cast.rep_housing, accepted)
     assert Disclosure.objects.get().revoked_at is not None
     assert reveal_html(client, cast.rep_housing, cast, accepted).status_code == 403
@@ -333,6 +335,7 @@ def test_narrative_naming_the_situations_own_person_is_refused(cast):
 def test_purge_removes_identifying_data_and_permissions_but_keeps_statistics(cast, accepted):
     disclose(cast, accepted)
     situation = accepted
+    case_services.record_report_back(actor=cast.chair, situation=situation, note="Door knock done.")
     case_services.conclude_situation(actor=cast.chair, situation=situation, reason="connected")
     recent = bring_to(Status.INTERVENTION, cast=cast)
     services.record_identifying_info(actor=cast.rep_police, situation=recent, **PERSON)

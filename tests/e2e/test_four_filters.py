@@ -66,14 +66,20 @@ def test_rep_logs_situation_and_chair_takes_it_through_the_filters(
     expect(chair.get_by_text("Filter 4 — lead and assisting agencies")).to_be_visible()
 
     chair.get_by_label("Lead agency").select_option(label="Test Police")
-    plan = chair.locator("form.decision-form").filter(has_text="Filter 4")
+    plan = chair.locator("[data-form=plan]")
+    # Filter 4 starts from the agencies named at Filter 3.
+    expect(plan.get_by_label("Test Housing")).to_be_checked()
     plan.get_by_label("Test Housing").check()
     plan.get_by_label("Plan").fill("Joint door knock within 48 hours.")
     chair.get_by_role("button", name="Save plan").click()
     expect(chair.get_by_text("Lead: TPS. Assisting: THC.")).to_be_visible()
 
     due = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
-    task_form = chair.locator("form.decision-form").filter(has_text="Add a follow-up task")
+    # After the plan, the next step (report back) is the open form: the plan keeps its values.
+    expect(chair.locator("[data-form=report]")).to_have_attribute("open", "")
+    expect(plan.get_by_label("Plan")).to_have_value("Joint door knock within 48 hours.")
+    task_form = chair.locator("[data-form=task]")
+    task_form.locator("summary").click()
     task_form.get_by_label("Owner agency").select_option(label="Test Housing")
     task_form.get_by_label("Task").fill("Door knock with police")
     task_form.get_by_label("Due date").fill(due)
@@ -101,7 +107,15 @@ def test_rep_logs_situation_and_chair_takes_it_through_the_filters(
     )
     chair.get_by_role("button", name="Record report back").click()
     expect(chair.get_by_text("Door knock done; person accepted a detox bed.")).to_be_visible()
+    # Concluding asks for an outcome (no default), what happens to the open task, and a
+    # confirmation; without them nothing is concluded.
+    chair.get_by_role("button", name="Conclude situation").click()
+    expect(chair.get_by_text("Tick to confirm the conclusion.")).to_be_visible()
+    situation.refresh_from_db()
+    assert situation.status == Status.INTERVENTION
     chair.get_by_label("Conclusion").select_option(label="Still AER — connected to services")
+    chair.get_by_label("Open tasks").select_option(label="Keep them open with their agencies")
+    chair.get_by_label("I confirm the table concludes this situation").check()
     chair.get_by_role("button", name="Conclude situation").click()
     expect(chair.get_by_role("heading", name=situation.number)).to_contain_text("Concluded")
     screenshot(chair, "meeting-mode-concluded")

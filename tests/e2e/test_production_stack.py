@@ -467,7 +467,7 @@ def test_a_live_meeting_followed_on_both_servers(stack, browser):
         expect(page.locator("#follow-heading")).to_contain_text("Accepted as AER")
 
     # Filter 3: housing and police named.
-    f3 = chair.locator("form.decision-form").filter(has_text="Filter 3")
+    f3 = chair.locator("[data-form=f3]")
     f3.get_by_label("Northside Housing Corporation").check()
     f3.get_by_label("Northside Police Service").check()
     before = _versions(followers)
@@ -475,7 +475,7 @@ def test_a_live_meeting_followed_on_both_servers(stack, browser):
     moves["f3"] = _moved(followers, before)
 
     # Filter 4: housing leads, with plan text only the intervening agencies may read.
-    plan = chair.locator("form.decision-form").filter(has_text="Filter 4")
+    plan = chair.locator("[data-form=plan]")
     plan.get_by_label("Lead agency").select_option(label="Northside Housing Corporation")
     plan.get_by_label("Plan (intervening agencies only)").fill(PLAN_SENTINEL)
     before = _versions(followers)
@@ -492,7 +492,8 @@ def test_a_live_meeting_followed_on_both_servers(stack, browser):
     school.evaluate("window.__followMarker = 'same page'")
     offline_version = _versions([school])
     school.context.set_offline(True)
-    task = chair.locator("form.decision-form").filter(has_text="Add a follow-up task")
+    task = chair.locator("[data-form=task]")
+    task.locator("summary").click()
     task.locator("[name=task-owner_agency]").select_option(label="Northside Housing Corporation")
     task.locator("[name=task-description]").fill("Housing calls the family before Friday.")
     task.locator("[name=task-due_date]").fill(

@@ -209,7 +209,9 @@ def test_notice_that_stopped_being_true_before_sending_is_cancelled(cast, frozen
     elif change == "task_moved":
         type(task).objects.filter(pk=task.pk).update(due_date=NOW.date())
     elif change == "situation_concluded":
-        cases.conclude_situation(actor=cast.chair, situation=s, reason="connected")
+        cases.conclude_situation(
+            actor=cast.chair, situation=s, reason="unable_to_locate", open_tasks="keep"
+        )
     else:
         Membership.objects.filter(user=cast.rep_police).update(is_active=False)
 

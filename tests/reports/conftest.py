@@ -162,7 +162,7 @@ def seeded(cast) -> Seeded:
         with travel(moment):
             services.add_to_agenda(actor=cast.coordinator, meeting=m, situation=s)
             return services.conclude_situation(
-                actor=cast.chair, situation=s, reason=reason, meeting=m
+                actor=cast.chair, situation=s, reason=reason, meeting=m, open_tasks="keep"
             )
 
     police, housing, health = cast.police, cast.housing, cast.health

@@ -216,6 +216,7 @@ def build(world, stage: str, narrative: str = S["narrative"]) -> tuple[Situation
     services.conclude_situation(
         actor=chair,
         situation=situation,
+        open_tasks="keep",
         reason="connected",
         note=f"Connected to housing, {S['conclusion']}.",
         meeting=meeting,

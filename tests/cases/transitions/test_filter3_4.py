@@ -625,6 +625,9 @@ REPORT_BACK_REFUSALS = [
 
 def test_chair_concludes_the_intervention_with_a_reason(cast, meeting):
     situation = bring_to(Status.INTERVENTION, cast=cast)
+    services.record_report_back(
+        actor=cast.chair, situation=situation, note="Door knock done; housing support offered."
+    )
 
     services.conclude_situation(
         actor=cast.chair,
@@ -716,7 +719,60 @@ CONCLUSION_REFUSALS = [
         )
         for who in ["rep_police", "rep_housing", "coordinator", "privacy"]
     ),
+    # Safe conclusion (issue 16): an intervention the table never heard back on is not
+    # "risk lowered" or "connected" — only refused or unable to locate need no report back.
+    *(
+        Refusal(
+            f"conclude-{reason}-without-a-report-back",
+            Status.INTERVENTION,
+            call=conclude(reason=reason),
+            error=ValidationError,
+            check=error_on(
+                "reason",
+                ["Record the report back first, or conclude as refused or unable to locate."],
+            ),
+        )
+        for reason in [
+            ConclusionReason.RISK_LOWERED,
+            ConclusionReason.CONNECTED,
+            ConclusionReason.INFORMED,
+            ConclusionReason.TRANSFERRED,
+        ]
+    ),
+    Refusal(
+        "conclude-with-open-tasks-and-no-choice",
+        Status.INTERVENTION,
+        setup=lambda cast, situation: (add_housing_task(cast, situation), situation)[1],
+        call=conclude(reason=ConclusionReason.UNABLE_TO_LOCATE),
+        error=ValidationError,
+        check=error_on("open_tasks", ["Say what happens to the open tasks of this situation."]),
+    ),
 ]
+
+
+@pytest.mark.parametrize("reason", [ConclusionReason.REFUSED, ConclusionReason.UNABLE_TO_LOCATE])
+def test_an_intervention_that_could_not_happen_concludes_without_a_report_back(cast, reason):
+    situation = bring_to(Status.INTERVENTION, cast=cast)
+    services.conclude_situation(actor=cast.chair, situation=situation, reason=reason)
+    situation.refresh_from_db()
+    assert (situation.status, situation.conclusion_reason) == (Status.CONCLUDED, reason)
+
+
+@pytest.mark.parametrize(("choice", "still_open"), [("close", 0), ("keep", 1)])
+def test_open_tasks_are_closed_or_kept_explicitly_on_conclusion(cast, choice, still_open):
+    situation = bring_to(Status.INTERVENTION, cast=cast)
+    task = add_housing_task(cast, situation)
+    services.record_report_back(actor=cast.chair, situation=situation, note="Bed offered.")
+
+    services.conclude_situation(
+        actor=cast.chair, situation=situation, reason=ConclusionReason.CONNECTED, open_tasks=choice
+    )
+
+    task.refresh_from_db()
+    assert situation.tasks.filter(done_at__isnull=True).count() == still_open
+    if choice == "close":
+        assert task.not_done_reason == "no_longer_needed" and task.done_by == cast.chair
+    assert last_change(situation).data == {"reason": "connected", "open_tasks": choice}
 
 
 def test_full_journey_leaves_one_audit_row_per_step(cast, meeting):

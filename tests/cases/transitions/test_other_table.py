@@ -98,7 +98,10 @@ EVERY_SERVICE = {
         actor=a, situation=w.intervention, note="Update."
     ),
     "conclude_situation": lambda c, w, a: services.conclude_situation(
-        actor=a, situation=w.intervention, reason=ConclusionReason.RISK_LOWERED
+        actor=a,
+        situation=w.intervention,
+        reason=ConclusionReason.UNABLE_TO_LOCATE,
+        open_tasks="keep",
     ),
     "create_meeting": lambda c, w, a: services.create_meeting(
         actor=a, table=c.table, scheduled_at=timezone.now()

@@ -182,6 +182,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL: a connection pool per process (psycopg_pool). Under ASGI every concurrent request
+# runs its sync code on its own thread, and persistent per-thread connections would pile up
+# past the server's limit (the live meeting's followers fetch in bursts); the pool bounds them
+# (DB_POOL_MAX_SIZE per process) and requests wait for a free connection instead.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+        "timeout": int(os.environ.get("DB_POOL_TIMEOUT", "20")),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ----------------------------------------------------------------------------

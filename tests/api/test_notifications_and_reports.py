@@ -101,7 +101,12 @@ def test_conclusion_through_the_api_ends_the_disclosed_agencys_access(world):
     chair, housing = client_for(world.cast.chair), client_for(world.cast.rep_housing)
     base = f"/api/v1/tables/{world.cast.table.pk}/situations/{world.intervention.pk}"
     assert housing.post(f"{base}/identifying-info/reveal/").status_code == 200
-    response = chair.post(f"{base}/conclude/", {"reason": "risk_lowered"}, "json")
+    # Safe conclusion: no report back, an open task — both must be said, else 400.
+    refused = chair.post(f"{base}/conclude/", {"reason": "risk_lowered"}, "json")
+    assert refused.status_code == 400 and {"reason", "open_tasks"} & set(refused.json()["errors"])
+    response = chair.post(
+        f"{base}/conclude/", {"reason": "unable_to_locate", "open_tasks": "keep"}, "json"
+    )
     assert response.status_code == 200 and response.json()["status"] == "concluded"
     assert housing.post(f"{base}/identifying-info/reveal/").status_code == 403
     disclosures = housing.get(f"{base}/disclosures/").json()["results"]

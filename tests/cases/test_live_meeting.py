@@ -323,3 +323,39 @@ def test_the_socket_refuses_strangers(client, cast, live, who):
         return connected
 
     assert run_async(scenario) is False
+
+
+def test_the_fragment_is_shared_per_audience_and_version(
+    client, cast, live, django_assert_max_num_queries
+):
+    """One render per audience (agency and role) and version: the second follower of the same
+    agency and role gets the same bytes without a render; another agency gets its own share;
+    a new version renders afresh."""
+    from agencies.models import Role
+    from tests.conftest import accept_current_agreements
+    from tests.factories import MembershipFactory, UserFactory
+
+    meeting, first, second = live
+    colleague = MembershipFactory(
+        user=UserFactory(username="t-rep-housing-2"),
+        table=cast.table,
+        agency=cast.housing,
+        role=Role.REPRESENTATIVE,
+    ).user
+    accept_current_agreements(colleague)
+    client.force_login(cast.rep_housing)
+    mine = client.get(url("meeting-follow-item", cast, meeting)).content
+    client.force_login(colleague)
+    with django_assert_max_num_queries(12) as queries:
+        theirs = client.get(url("meeting-follow-item", cast, meeting)).content
+    assert theirs == mine and PLAN_SENTINEL.encode() in mine
+    assert not any("cases_agendaitem" in q["sql"] for q in queries.captured_queries)
+    client.force_login(cast.rep_health)
+    assert (
+        PLAN_SENTINEL.encode() not in client.get(url("meeting-follow-item", cast, meeting)).content
+    )
+
+    services.set_current_item(actor=cast.chair, meeting=meeting, item=second)
+    client.force_login(colleague)
+    moved = client.get(url("meeting-follow-item", cast, meeting)).content.decode()
+    assert second.situation.number in moved and first.situation.number not in moved

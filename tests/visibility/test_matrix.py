@@ -11,6 +11,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -308,7 +309,10 @@ def test_visibility_matrix(world, stage):
             _check(failures, f"{label}:mode", body, allowed, ALL - {ID})
 
             # Follow mode (the live meeting on each attendee's screen), on this item.
-            Meeting.objects.filter(pk=meeting.pk).update(current_item=item)
+            # As set_current_item does: the pointer moves and the version with it.
+            Meeting.objects.filter(pk=meeting.pk).update(
+                current_item=item, version=F("version") + 1
+            )
             follow = web.get(reverse("meeting-follow-item", args=[table, meeting.pk]))
             body = follow.content.decode() if follow.status_code == 200 else ""
             if (situation.number in body) != (E in allowed):

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install migrate seed test lint format messages bench load clean
+.PHONY: run install migrate seed test lint format messages bench bench-live load clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ test: lint
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed: apt-get install wrk"; exit 2; }
 	$(PY) benchmarks/run.py
+
+## make bench-live: 10 live meetings x 30 followers on two servers (PostgreSQL + Redis)
+bench-live: install
+	$(PY) benchmarks/live_meeting.py
 
 ## make load: 50 locust users for 60 s against gunicorn on loopback (own PostgreSQL database)
 # Not part of make test. Needs PostgreSQL and locust (LOCUST=path, or on PATH):

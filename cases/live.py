@@ -10,6 +10,7 @@ The push is best effort. When the channel layer (Redis) is down the version is s
 the database, and followers that poll ``follow/state/`` (the fallback) catch up.
 """
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -20,6 +21,7 @@ from django.db.models import F
 from .models import Meeting
 
 logger = logging.getLogger(__name__)
+PUSH_TIMEOUT_SECONDS = 1.0
 
 
 def group_name(meeting_id: int) -> str:
@@ -49,8 +51,14 @@ def push(*meeting_ids: int) -> None:
         return
     for pk, version in versions.items():
         try:
-            async_to_sync(layer.group_send)(
-                group_name(pk), {"type": "meeting.changed", "version": version}
-            )
-        except Exception:  # noqa: BLE001 - Redis down: followers fall back to polling
+            async_to_sync(_send)(layer, group_name(pk), version)
+        except Exception:  # noqa: BLE001 - Redis down or hanging: followers fall back to polling
             logger.warning("live meeting push failed for meeting %s", pk)
+
+
+async def _send(layer, group: str, version: int) -> None:
+    # A Redis that hangs must not hang the request that made the change.
+    await asyncio.wait_for(
+        layer.group_send(group, {"type": "meeting.changed", "version": version}),
+        timeout=PUSH_TIMEOUT_SECONDS,
+    )

@@ -621,14 +621,22 @@ def meeting_follow_item(request, access, meeting_id):
     meeting = selectors.get_meeting(access, meeting_id)
     audience = f"{access.agency.pk}:{access.role}:{translation.get_language()}"
     key = f"follow:{meeting.pk}:{meeting.version}:{audience}"
-    body = cache.get(key)
+    body = _cache_call(cache.get, key)
     if body is None:
         body = render_to_string(
             "cases/partials/follow_item.html", _follow_context(access, meeting), request=request
         )
         # No CSRF token or user-specific value is in the fragment, so it can be shared.
-        cache.set(key, body, timeout=120)
+        _cache_call(cache.set, key, body, timeout=120)
     return HttpResponse(body)
+
+
+def _cache_call(method, *args, **kwargs):
+    """The cache fails open: with Redis down the fragment is simply rendered every time."""
+    try:
+        return method(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - redis-py's errors, whatever the backend raises
+        return None
 
 
 @table_view(Capability.VIEW_SITUATIONS)

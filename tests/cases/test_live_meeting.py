@@ -359,3 +359,42 @@ def test_the_fragment_is_shared_per_audience_and_version(
     client.force_login(colleague)
     moved = client.get(url("meeting-follow-item", cast, meeting)).content.decode()
     assert second.situation.number in moved and first.situation.number not in moved
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_decisions_still_work_and_followers_poll(client, cast, live, settings):
+    """Losing Redis loses no change: the version still rises in the database (the polling
+    fallback reads it), the fragment still renders, and the chair's action answers quickly."""
+    import time
+
+    from channels.layers import channel_layers
+
+    meeting, _first, second = live
+    unreachable = "redis://127.0.0.1:1/0"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [unreachable]},
+        }
+    }
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": unreachable,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    channel_layers.backends.clear()
+    try:
+        before = Meeting.objects.get(pk=meeting.pk).version
+        started = time.monotonic()
+        services.set_current_item(actor=cast.chair, meeting=meeting, item=second)
+        assert time.monotonic() - started < 3
+        assert Meeting.objects.get(pk=meeting.pk).version == before + 1
+        client.force_login(cast.rep_health)
+        state = client.get(url("meeting-follow-state", cast, meeting))
+        assert state.json() == {"version": before + 1}
+        fragment = client.get(url("meeting-follow-item", cast, meeting))
+        assert fragment.status_code == 200 and second.situation.number in fragment.content.decode()
+    finally:
+        channel_layers.backends.clear()

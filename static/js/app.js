@@ -24,18 +24,47 @@
     });
   }
 
-  // Time spent on the current meeting item.
+  // Time spent on the current meeting item: kept per item for this browser tab, so recording a
+  // decision (which redraws the panel) does not reset it; coming back to an item continues it.
   var timerHandle = null;
   function initTimer(root) {
     var el = root.querySelector("[data-timer]");
     if (!el) return;
+    var key = "st-item-timer:" + (el.getAttribute("data-meeting") || "") + ":" +
+      (el.getAttribute("data-item") || "");
     var started = Date.now();
+    try {
+      started = parseInt(window.sessionStorage.getItem(key) || "", 10) || started;
+      window.sessionStorage.setItem(key, String(started));
+    } catch (e) { /* storage off: the timer starts with the page */ }
     if (timerHandle) clearInterval(timerHandle);
-    timerHandle = setInterval(function () {
-      var s = Math.floor((Date.now() - started) / 1000);
+    function show() {
+      var s = Math.max(0, Math.floor((Date.now() - started) / 1000));
       el.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
-    }, 1000);
+    }
+    show();
+    timerHandle = setInterval(show, 1000);
   }
+
+  // The meeting clock: time since the meeting started (from the server), H:MM.
+  function initClocks(root) {
+    root.querySelectorAll("[data-clock-since]").forEach(function (el) {
+      var since = Date.parse(el.getAttribute("data-clock-since"));
+      if (isNaN(since)) return;
+      function show() {
+        var m = Math.max(0, Math.floor((Date.now() - since) / 60000));
+        el.textContent = Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0");
+      }
+      show();
+      setInterval(show, 15000);
+    });
+  }
+
+  // "Print" buttons (no inline script under the Content Security Policy).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) { event.preventDefault(); window.print(); }
+  });
 
   // A second click on "Save" while the first request is on its way must not send the form again:
   // the first submit marks the form and, once the browser has read the form data (so the button's
@@ -73,6 +102,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     initFilters(document);
     initTimer(document);
+    initClocks(document);
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {

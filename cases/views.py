@@ -567,7 +567,7 @@ def meeting_set_current(request, access, meeting_id):
     if item is None:
         raise Http404
     try:
-        services.set_current_item(actor=request.user, meeting=meeting, item=item)
+        meeting = services.set_current_item(actor=request.user, meeting=meeting, item=item)
     except services.InvalidTransition as exc:
         messages.error(request, exc.message)
     url = f"{reverse('meeting-mode', args=[access.table.pk, meeting.pk])}?item={item.pk}"

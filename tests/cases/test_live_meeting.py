@@ -160,7 +160,8 @@ def test_the_chair_moves_the_pointer_from_meeting_mode(client, cast, live):
     )
     assert response.status_code == 200
     assert response["HX-Push-Url"].endswith(f"?item={second.pk}")
-    assert second.situation.number in response.content.decode()
+    body = response.content.decode()
+    assert second.situation.number in body and "Shown to followers" in body
     meeting.refresh_from_db()
     assert meeting.current_item_id == second.pk
 

@@ -192,7 +192,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
-        "timeout": int(os.environ.get("DB_POOL_TIMEOUT", "20")),
+        # Waiting for a connection: beyond this the request answers 503 (database unavailable).
+        "timeout": int(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
